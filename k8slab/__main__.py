@@ -1,0 +1,3 @@
+from k8slab.cli import main
+
+raise SystemExit(main())

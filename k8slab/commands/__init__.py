@@ -1,0 +1,1 @@
+"""One module per `k8slab` subcommand, each with `run(args) -> int`."""

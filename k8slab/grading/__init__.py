@@ -1,0 +1,1 @@
+"""Declarative checks, evaluated as pure functions over ClusterState and History."""
