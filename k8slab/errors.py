@@ -54,7 +54,7 @@ class Problem:
 
 
 class LessonError(K8slabError):
-    """A lesson or one of its manifests is invalid. Carries every problem found, not just the first."""
+    """A lesson or one of its manifests is invalid; carries every problem found, not just one."""
 
     def __init__(self, problems: list[Problem], hint: str | None = None) -> None:
         self.problems = list(problems)

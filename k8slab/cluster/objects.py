@@ -1,7 +1,5 @@
 """Small accessors over Kubernetes objects kept as plain dicts, the shape the watch API sends."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from typing import Any
 

@@ -13,6 +13,7 @@ is safe to drain from any thread.
 from __future__ import annotations
 
 import abc
+import builtins
 import queue
 import threading
 from collections.abc import Iterable, Sequence
@@ -159,7 +160,7 @@ class Cluster(abc.ABC):
     @abc.abstractmethod
     def list(self, kind: str, namespace: str | None = None, *,
              label_selector: str | None = None, all_namespaces: bool = False
-             ) -> list[dict[str, Any]]:
+             ) -> builtins.list[dict[str, Any]]:
         """Objects of a kind, optionally filtered by a `-l`-style label selector."""
 
     @abc.abstractmethod
@@ -168,7 +169,7 @@ class Cluster(abc.ABC):
         """Delete an object (pods go through their graceful termination). Raises NotFound."""
 
     @abc.abstractmethod
-    def patch(self, kind: str, name: str, patch: dict[str, Any] | list[dict[str, Any]],
+    def patch(self, kind: str, name: str, patch: dict[str, Any] | builtins.list[dict[str, Any]],
               namespace: str | None = None, *,
               patch_type: Literal["merge", "strategic", "json"] = "strategic"
               ) -> dict[str, Any]:
@@ -197,7 +198,7 @@ class Cluster(abc.ABC):
         the cluster-scoped kinds. The stream first gets an ADDED event for every existing
         object, then every change, in order, with no gaps or duplicates."""
 
-    def resolve(self, dns_name: str) -> list[str]:
+    def resolve(self, dns_name: str) -> builtins.list[str]:
         """Addresses for a cluster DNS name, or [] (only where `capabilities.dns`)."""
         return []
 

@@ -308,6 +308,7 @@ def derive(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None, time: f
         detail = _pod_detail(obj) if kind == "Pod" else {}
         return [Transition(time, kind, ns, nm, uid, what, detail)]
     deriver = _DERIVERS.get(kind)
+    pairs: list[tuple[str, dict]]
     if deriver is None:
         pairs = [("created", {})] if old is None else []
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -90,7 +91,7 @@ class ClusterState:
     def count(self, kind: str) -> int:
         return len(self._objects.get(kind, {}))
 
-    def kinds(self) -> list[str]:
+    def kinds(self) -> builtins.list[str]:
         return sorted(k for k, v in self._objects.items() if v)
 
     def _ns(self, kind: str, namespace: str | None) -> str:
