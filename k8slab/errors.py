@@ -131,3 +131,19 @@ class Unsupported(ClusterError):
     """The backend cannot do this (for example, advancing the clock on a real cluster)."""
 
     reason = "Unsupported"
+
+
+class CrossNamespace(ClusterError):
+    """Manifests name a namespace other than the lab's, and the backend was told to ask first.
+
+    Nothing has been applied. `objects` lists `(kind, name, namespace)` for each such object;
+    the caller asks the learner, then applies again choosing to move them into the lab
+    namespace or to leave them where they are.
+    """
+
+    reason = "CrossNamespace"
+
+    def __init__(self, message: str, hint: str | None = None, *,
+                 objects: list[tuple[str, str, str]] | None = None) -> None:
+        super().__init__(message, hint)
+        self.objects = list(objects or [])
