@@ -162,6 +162,7 @@ class KindWatcher(threading.Thread):
         self.known: dict[ObjKey, dict[str, Any]] = {}
         self.resource_version = ""
         self.relists = 0  # how many times a 410 forced a re-list (tests read it)
+        self.last_error: BaseException | None = None
         self._resp: Any = None
         self._stopped = threading.Event()
 
@@ -178,7 +179,7 @@ class KindWatcher(threading.Thread):
     # -- the loop -------------------------------------------------------------------------------
     def run(self) -> None:
         attempt = 0
-        need_list = True
+        need_list = not self.resource_version  # set beforehand: resume from there
         while not self.stopping:
             try:
                 if need_list:
