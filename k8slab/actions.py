@@ -68,7 +68,10 @@ ACTIONS: dict[str, Spec] = {s.kind: s for s in [
     Spec("resume-cronjob", (Param("cronjob", "str", True),), "Resume a suspended CronJob.",
          shorthand="cronjob"),
     Spec("advance-clock", (Param("seconds", "number"),
-                           Param("to-next-cron", "bool", default=False)),
+                           Param("to-next-cron", "bool", default=False),
+                           Param("cronjob", "str",
+                                 help="with to-next-cron: that CronJob's next run, not the "
+                                      "first of any")),
          "Move the sim's clock forward (on a real cluster: wait that long).",
          shorthand="seconds"),
     Spec("wait", (Param("for", "map", True, help="a check, as in the checklist"),
@@ -118,7 +121,8 @@ class Action:
                 return f"{self.kind.split('-')[0]} {p['cronjob']}"
             case "advance-clock":
                 if p.get("to-next-cron"):
-                    return "jump to next cron run"
+                    return f"jump to next {p['cronjob']} run" if p.get("cronjob") \
+                        else "jump to next cron run"
                 return f"advance clock {p.get('seconds')}s"
             case _:
                 return self.kind

@@ -89,6 +89,9 @@ class SimBehaviour:
     duration: float | None = None  # seconds until the main process exits; None = runs forever
     exit_code: int | None = None
     failure_rate: float | None = None  # chance in [0, 1] that a run exits 1
+    # The first N runs of the workload's containers exit 1 whatever failure_rate says, so a
+    # lesson can show a retry deterministically; later runs follow exit_code / failure_rate.
+    fail_first: int | None = None
     ready_after: float | None = None  # seconds from start until Ready
     logs: tuple[str, ...] = ()
 
