@@ -1,0 +1,97 @@
+"""The DaemonSet coverage grid: every node against every DaemonSet, covered or why not.
+
+The eligibility rules themselves (nodeSelector, affinity, taints and tolerations, resources)
+live in `k8slab.cluster.coverage`, shared with the grader; this module lays them out as a grid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from k8slab.cluster import objects as o
+from k8slab.state.mirror import ClusterState
+from k8slab.tui.views.pods import pod_status
+from k8slab.tui.views.tones import Tone
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageCell:
+    """One node x DaemonSet: the pod running there, or the reason there is none."""
+
+    label: str  # "Ready", "Pending", "taint", "nodeSelector", "missing"
+    tone: Tone
+    detail: str
+    pod: str
+
+
+@dataclass(frozen=True, slots=True)
+class NodeLine:
+    """A node and what each DaemonSet does on it."""
+
+    node: str
+    roles: str
+    taints: tuple[str, ...]
+    cells: tuple[CoverageCell, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageGrid:
+    daemonsets: tuple[str, ...]
+    nodes: tuple[NodeLine, ...]
+
+    def excluded(self, daemonset: str) -> int:
+        i = self.daemonsets.index(daemonset)
+        return sum(1 for n in self.nodes if n.cells[i].tone == "idle")
+
+
+def _roles(node: dict[str, Any]) -> str:
+    prefix = "node-role.kubernetes.io/"
+    roles = [k[len(prefix):] for k in o.labels(node) if k.startswith(prefix)]
+    return ",".join(sorted(roles)) or "worker"
+
+
+def _taints(node: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(f"{t.get('key')}{'=' + t['value'] if t.get('value') else ''}:{t.get('effect')}"
+                 for t in o.dig(node, "spec.taints", []) or [])
+
+
+def coverage_grid(state: ClusterState) -> CoverageGrid:
+    """Nodes (by name) x DaemonSets of the lab namespace and any the lab moved elsewhere."""
+    try:
+        from k8slab.cluster.coverage import coverage
+    except ImportError:  # only while the shared helper is being built
+        return CoverageGrid((), ())
+
+    daemonsets = state.list("DaemonSet", "*")
+    nodes = state.list("Node")
+    columns: list[dict[str, CoverageCell]] = []
+    for ds in daemonsets:
+        pods = state.list("Pod", o.namespace(ds), owner=f"DaemonSet/{o.name(ds)}")
+        cells: dict[str, CoverageCell] = {}
+        for nc in coverage(ds, nodes, pods):
+            node_name = nc.node if isinstance(nc.node, str) else o.name(nc.node)
+            cells[node_name] = _cell(nc)
+        columns.append(cells)
+    lines = []
+    for node in nodes:
+        n = o.name(node)
+        lines.append(NodeLine(
+            node=n, roles=_roles(node), taints=_taints(node),
+            cells=tuple(col.get(n, CoverageCell("?", "idle", "", "")) for col in columns)))
+    return CoverageGrid(tuple(o.name(ds) for ds in daemonsets), tuple(lines))
+
+
+def _cell(nc: Any) -> CoverageCell:
+    pod = nc.pod
+    pod_name = (pod if isinstance(pod, str) else o.name(pod)) if pod else ""
+    if not nc.eligible:
+        # A pod still on an ineligible node is being removed (or should be).
+        tone: Tone = "gone" if pod_name else "idle"
+        return CoverageCell(str(nc.reason or "excluded"), tone, str(nc.detail or ""), pod_name)
+    if not pod:
+        return CoverageCell("missing", "wait", str(nc.detail or "no pod yet"), "")
+    status = pod_status(pod) if isinstance(pod, dict) else None
+    if status is None:
+        return CoverageCell("covered", "ok", str(nc.detail or ""), pod_name)
+    return CoverageCell(status.label, status.tone, str(nc.detail or ""), pod_name)
