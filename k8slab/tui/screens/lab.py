@@ -1,0 +1,349 @@
+"""The lab screen: read a step, run its actions, watch the controllers, see the checklist."""
+
+from __future__ import annotations
+
+import time
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Header, TabbedContent
+
+from k8slab.actions import ACTIONS, Action
+from k8slab.lessons.model import Step
+from k8slab.tui.live import CLOCK
+from k8slab.tui.screens.clock_controls import ClockControls
+from k8slab.tui.session import LabSession, Outcome
+from k8slab.tui.widgets.action_bar import ActionBar
+from k8slab.tui.widgets.checklist import Checklist
+from k8slab.tui.widgets.lab_body import WIDE_MIN_HEIGHT, WIDE_MIN_WIDTH, LabBody, pane_for
+from k8slab.tui.widgets.navigator import LessonNavigator
+from k8slab.tui.widgets.quiz import QuizQuestion
+from k8slab.tui.widgets.status_bar import ClockReading, LabStatusBar, Waiting
+from k8slab.tui.widgets.step_view import StepView
+
+#: Seconds between frames: watch events are drained and panes redrawn at most this often.
+FRAME = 1 / 20
+#: Re-grade at most this often (seconds of wall time) while the cluster keeps changing.
+GRADE_EVERY = 0.25
+_ADMIN = frozenset(k for k, spec in ACTIONS.items() if spec.cluster_admin)
+
+
+class LabScreen(ClockControls, Screen[None]):
+    """The whole lab on one screen. Keys work anywhere; every key is listed by `?`."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "next_step", "Next", id="k8slab.next_step"),
+        Binding("p", "prev_step", "Prev", id="k8slab.prev_step"),
+        Binding("a", "apply", "Apply", id="k8slab.apply"),
+        Binding("h", "hint", "Hint", id="k8slab.hint"),
+        *[Binding(str(i), f"run_action({i})", f"Run action {i}", show=False,
+                  id=f"k8slab.action_{i}") for i in range(1, 10)],
+        Binding("space", "toggle_pause", "Pause", id="k8slab.pause"),
+        Binding("plus,equals_sign", "faster", "Faster", show=False, key_display="+",
+                id="k8slab.faster"),
+        Binding("minus", "slower", "Slower", show=False, key_display="-", id="k8slab.slower"),
+        Binding("full_stop", "step_clock", "Step clock", show=False, key_display=".",
+                id="k8slab.step_clock"),
+        Binding("j", "jump_cron", "Next cron run", show=False, id="k8slab.jump_cron"),
+        Binding("e", "edit_nodes", "Nodes…", show=False, id="k8slab.edit_nodes"),
+        Binding("tab", "cycle_pane(1)", "Next pane", show=False, id="k8slab.next_pane"),
+        Binding("shift+tab", "cycle_pane(-1)", "Previous pane", show=False,
+                id="k8slab.prev_pane"),
+        Binding("z", "zoom", "Zoom pane", show=False, id="k8slab.zoom"),
+        Binding("l", "toggle_layout", "Layout", show=False, id="k8slab.layout"),
+    ]
+
+    class ActionFinished(Message):
+        """An action run in a worker thread (real cluster) has finished."""
+
+        def __init__(self, action: Action, outcome: Outcome) -> None:
+            super().__init__()
+            self.action = action
+            self.outcome = outcome
+
+    def __init__(self, session: LabSession, *, realtime: bool = True, name: str | None = None,
+                 id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.session = session
+        self.realtime = realtime
+        self._last_tick = time.monotonic()
+        self._last_grade = 0.0
+        self._grade_pending = True
+        self._forced_layout: bool | None = None
+        self._connection = ""
+        self.busy = False
+
+    # -- building -----------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        s = self.session
+        yield Header(show_clock=False, icon="☸")
+        yield LabBody(s.lesson, s.progress.answers, s.render, compact=self._want_compact(),
+                      id="body")
+        yield LabStatusBar(self._where(), id="status")
+        yield Footer()
+
+    def _where(self) -> str:
+        s = self.session
+        return f"{s.backend} · {s.namespace}"
+
+    def _want_compact(self) -> bool:
+        if self._forced_layout is not None:
+            return self._forced_layout
+        w, h = self.app.size
+        return w < WIDE_MIN_WIDTH or h < WIDE_MIN_HEIGHT
+
+    @property
+    def body(self) -> LabBody:
+        return self.query_one(LabBody)
+
+    async def on_mount(self) -> None:
+        self.title = self.session.lesson.title
+        self.sub_title = self.session.cluster.describe()
+        for problem in self.session.problems:
+            self.notify(f"{problem.message}. {problem.hint or ''}", title="Progress",
+                        severity="warning", timeout=10)
+        if self.session.resumed:
+            self.notify(f"Welcome back: resuming at “{self.session.step.title}”.",
+                        title="Progress", timeout=5)
+        await self._fill()
+        self.set_interval(FRAME, self.frame, name="frame")
+
+    async def _fill(self) -> None:
+        """Fill every widget from the session (after mount and after a layout change)."""
+        await self._show_step(self.session.step)
+        data = self.session.live()
+        for pane in self.body.panes():
+            pane.update_live(data, force=True)
+        self._grade_pending = True
+        self._grade()
+
+    @on(LabBody.Rebuilt)
+    async def _rebuilt(self) -> None:
+        await self._fill()
+
+    def on_resize(self) -> None:
+        want = self._want_compact()
+        body = self.query(LabBody)
+        if body and body.first().compact != want:
+            body.first().compact = want
+
+    # -- the frame ----------------------------------------------------------------------------
+    def frame(self) -> None:
+        """Once per frame: tick a realtime sim, drain the watch, redraw what changed."""
+        now = time.monotonic()
+        real = min(0.25, now - self._last_tick) if self.realtime else 0.0
+        self._last_tick = now
+        data = self.session.frame(real)
+        if data.changed:
+            for pane in self.body.panes():
+                pane.update_live(data)
+        if data.changed - {CLOCK}:
+            self._grade_pending = True
+        if self._grade_pending and now - self._last_grade >= GRADE_EVERY:
+            self._grade()
+        self._update_status()
+
+    def _grade(self) -> None:
+        self._last_grade = time.monotonic()
+        self._grade_pending = False
+        verdicts, fresh = self.session.verdicts()
+        checklist = self.query(Checklist)
+        if not checklist:
+            return
+        checklist.first().show(verdicts)
+        for item_id in fresh:
+            item = self.session.lesson.item(item_id)
+            self.notify(f"✓ {item.title}", title="Checklist", timeout=4)
+        if fresh:
+            self._show_progress()
+
+    def _update_status(self) -> None:
+        bar = self.query_one(LabStatusBar)
+        s = self.session
+        clock = s.clock
+        reading = ClockReading(
+            s.timebase.elapsed(s.now()),
+            clock.speed if clock is not None else None,
+            bool(clock.paused) if clock is not None else False)
+        bar.show_clock(reading)
+        status = s.connection
+        if status != self._connection:
+            if status and not self._connection:
+                self.notify(f"Lost the watch on the cluster: {status}. The lab keeps "
+                            "running and catches up when it is back.", title="Connection",
+                            severity="error", timeout=8)
+            elif self._connection and not status:
+                self.notify("Watching the cluster again.", title="Connection", timeout=4)
+            self._connection = status
+        bar.connection = status
+        w = s.waiting()
+        bar.show_waiting(Waiting(w.what, w.done, w.total) if w else None)
+
+    # -- steps --------------------------------------------------------------------------------
+    async def _show_step(self, step: Step) -> None:
+        await self.query_one(StepView).show(step)
+        await self.query_one(ActionBar).show(step.actions, admin=_ADMIN)
+        self._show_progress()
+        kinds = {str(obj.get("kind")) for m in step.manifests
+                 for obj in (self.session.lesson.manifests[m].objects
+                             if m in self.session.lesson.manifests else ())}
+        pane = pane_for(kinds, self.body.specs)
+        if pane is not None:
+            self.body.show_pane(pane)
+        self._grade()  # items of the step just reached stop being `todo`
+
+    def _show_progress(self) -> None:
+        p = self.session.progress
+        for nav in self.query(LessonNavigator):
+            nav.show_progress(p.step, p.steps_done)
+
+    async def action_next_step(self) -> None:
+        step = self.session.move(+1)
+        if step is None:
+            self.notify("That was the last step. Check the checklist: every item should be "
+                        "green.", title="End of the lesson")
+            return
+        await self._show_step(step)
+
+    async def action_prev_step(self) -> None:
+        step = self.session.move(-1)
+        if step is not None:
+            await self._show_step(step)
+
+    def go_to(self, step_id: str) -> None:
+        """Open a step by id (from the command palette)."""
+        self.call_later(self._show_step, self.session.go(step_id))
+
+    @on(LessonNavigator.StepChosen)
+    async def _step_chosen(self, event: LessonNavigator.StepChosen) -> None:
+        await self._show_step(self.session.go(event.step_id))
+
+    def action_hint(self) -> None:
+        step_view = self.query_one(StepView)
+        shown = step_view.reveal_hint()
+        checklist = self.query(Checklist)
+        if checklist:
+            checklist.first().show_hints(True)
+        if (not shown and not step_view.step) or not (step_view.step and step_view.step.hints):
+            self.notify("No hint for this step: the failed checklist items show theirs.",
+                        title="Hint")
+
+    # -- actions ------------------------------------------------------------------------------
+    def action_apply(self) -> None:
+        step = self.session.step
+        for i, action in enumerate(step.actions, start=1):
+            if action.kind == "apply":
+                self.query_one(ActionBar).press(i)
+                return
+        self.notify("This step has nothing to apply. Its actions are the buttons below the "
+                    "text (keys 1\N{EN DASH}9).", title="Apply", severity="warning")
+
+    def action_run_action(self, number: int) -> None:
+        if not self.query_one(ActionBar).press(number):
+            self.notify(f"This step has no action {number}.", severity="warning")
+
+    @on(ActionBar.Chosen)
+    def _action_chosen(self, event: ActionBar.Chosen) -> None:
+        self.run_lab_action(event.action)
+
+    def run_lab_action(self, action: Action) -> None:
+        """Run an action: on the sim right here (it is fast), on a real cluster in a thread."""
+        if self.busy:
+            self.notify("Still waiting for the cluster to answer the last action.",
+                        severity="warning")
+            return
+        if self.session.backend == "sim":
+            self._finished(action, self.session.run(action))
+            return
+        self.busy = True
+        self.query_one(ActionBar).set_busy(True)
+        self.notify(f"{action.label()}…", timeout=2)
+        self._run_in_thread(action)
+
+    @work(thread=True, exclusive=True, group="cluster-action")
+    def _run_in_thread(self, action: Action) -> None:
+        outcome = self.session.run(action)
+        self.post_message(self.ActionFinished(action, outcome))
+
+    @on(ActionFinished)
+    def _action_finished(self, event: ActionFinished) -> None:
+        self.busy = False
+        self.query_one(ActionBar).set_busy(False)
+        self._finished(event.action, event.outcome)
+
+    def _finished(self, action: Action, outcome: Outcome) -> None:
+        if outcome.ok:
+            self.notify(outcome.message, title=action.label(), timeout=4)
+        else:
+            text = outcome.message + (f"\nhint: {outcome.hint}" if outcome.hint else "")
+            self.notify(text, title=f"{action.label()} failed", severity="error", timeout=10,
+                        markup=False)
+        self.frame()
+
+    # -- checklist ----------------------------------------------------------------------------
+    @on(QuizQuestion.Answered)
+    def _answered(self, event: QuizQuestion.Answered) -> None:
+        self.session.answer(event.question_id, event.choice)
+        self._grade_pending = True
+        self._grade()
+
+    # -- panes and layout ---------------------------------------------------------------------
+    def action_cycle_pane(self, direction: int) -> None:
+        body = self.body
+        if body.compact:
+            tabs = self.query_one(TabbedContent)
+            ids = [pane.id for pane in tabs.query("TabPane") if pane.id]
+            if ids:
+                i = ids.index(tabs.active) if tabs.active in ids else 0
+                tabs.active = ids[(i + direction) % len(ids)]
+            return
+        regions: list[Widget] = [self.query_one(LessonNavigator), self.query_one(StepView),
+                                 self.query_one(Checklist), *body.panes()]
+        current = self.focused
+        i = next((n for n, r in enumerate(regions)
+                  if current is not None and (current is r or r in current.ancestors)), -1)
+        target = regions[(i + direction) % len(regions)]
+        focusable = target if target.can_focus else next(
+            (w for w in target.query("*") if w.can_focus), target)
+        focusable.focus()
+
+    def action_zoom(self) -> None:
+        if self.maximized is not None:
+            self.minimize()
+            return
+        target = self.focused
+        while target is not None and not target.has_class("pane") and target.parent:
+            target = target.parent if isinstance(target.parent, Widget) else None
+        if target is None or not target.has_class("pane"):
+            panes = self.body.panes()
+            target = panes[0] if panes else None
+        if target is not None:
+            target.focus() if target.can_focus else None
+            self.maximize(target, container=False)
+
+    def action_toggle_layout(self) -> None:
+        body = self.body
+        self._forced_layout = not body.compact
+        body.compact = self._forced_layout
+
+    def action_edit_nodes(self) -> None:
+        from k8slab.tui.screens.node_form import NodeForm
+
+        nodes = [str((n.get("metadata") or {}).get("name", ""))
+                 for n in self.session.state.list("Node")]
+
+        def done(action: Action | None) -> None:
+            if action is not None:
+                self.run_lab_action(action)
+
+        self.app.push_screen(NodeForm(nodes, sim=self.session.backend == "sim"), done)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("toggle_pause", "faster", "slower", "step_clock", "jump_cron"):
+            return self.has_clock()
+        return True

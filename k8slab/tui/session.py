@@ -1,0 +1,314 @@
+"""A learner's session: the lesson, the cluster, the mirror fed by its watch, the grader's
+verdicts and the saved progress. The TUI reads and drives this; nothing here imports textual,
+so the session can be driven headlessly in tests and benchmarks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from k8slab.actions import Action
+from k8slab.cluster import objects as o
+from k8slab.cluster.protocol import Cluster, EventStream, WatchEvent
+from k8slab.errors import ClusterError, K8slabError, ProgressError
+from k8slab.lessons.model import Lesson, Step
+from k8slab.progress import Progress, ProgressStore
+from k8slab.state.mirror import ClusterState
+from k8slab.tui import grading
+from k8slab.tui.live import ALL, CLOCK, LiveData
+from k8slab.tui.verdicts import Verdict
+from k8slab.tui.views.podlog import PodLog
+from k8slab.tui.views.timebase import Timebase
+
+#: Watch events folded per frame at most; the rest wait for the next frame, so a flood of
+#: events (a 1,000-pod DaemonSet appearing) never freezes the screen.
+MAX_EVENTS_PER_FRAME = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How an action went, in a sentence the learner reads."""
+
+    ok: bool
+    message: str
+    hint: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Wait:
+    """A workload the lab is waiting on after an action: `web` with 2 of 3 Ready."""
+
+    what: str
+    done: int
+    total: int
+
+
+class LabSession:
+    """Everything one run of `k8slab run` holds, minus the screen.
+
+    Args:
+        lesson: the loaded lesson.
+        cluster: a connected backend; the session starts its watch.
+        store: where progress is saved (None: do not save, for screenshots and demos).
+        render: renders step text for the lab namespace.
+    """
+
+    def __init__(self, lesson: Lesson, cluster: Cluster, *, store: ProgressStore | None,
+                 render: Callable[[str], str] | None = None) -> None:
+        self.lesson = lesson
+        self.cluster = cluster
+        self.namespace = cluster.namespace
+        self.backend = cluster.backend
+        self.store = store
+        self.render: Callable[[str], str] = render or (lambda text: text)
+        self.state = ClusterState(self.namespace)
+        self.log = PodLog(self.state.history)
+        self.timebase = Timebase.for_backend(self.backend, cluster.now())
+        self.problems: list[K8slabError] = []
+        if store is not None:
+            loaded = store.load(lesson.id, self.backend, self.namespace)
+            self.progress = loaded.progress
+            self.resumed = loaded.resumed
+            if loaded.problem is not None:
+                self.problems.append(loaded.problem)
+        else:
+            self.progress = Progress(lesson.id, self.backend, self.namespace)
+            self.resumed = False
+        if self.progress.step not in {s.id for s in lesson.steps}:
+            self.progress.step = lesson.steps[0].id if lesson.steps else None
+        self.stream: EventStream = cluster.watch()
+        self.runner = grading.make_runner(cluster, lesson, self.state, self.progress.answers,
+                                          self.stream)
+        self.grader = grading.make_grader(lesson, self.backend, self.namespace)
+        self._seen_generation = 0
+        self._graded_at: tuple[object, ...] = ()
+        self._verdicts: list[Verdict] = []
+        self._waits: dict[tuple[str, str], int] = {}  # (kind, name) -> generation when asked
+        self._acted: set[str] = set()  # steps whose actions ran successfully this session
+        self._last_now = cluster.now()
+        self.frames = 0
+
+    # -- time ---------------------------------------------------------------------------------
+    @property
+    def clock(self) -> Any | None:
+        """The sim's SimClock (pause, speed, step, jump), or None on a real cluster."""
+        if self.cluster.capabilities.virtual_clock:
+            return getattr(self.cluster, "clock", None)
+        return None
+
+    def now(self) -> float:
+        return self.cluster.now()
+
+    # -- the frame ----------------------------------------------------------------------------
+    def frame(self, real_seconds: float = 0.0) -> LiveData:
+        """Advance a realtime sim clock by `real_seconds`, fold the waiting watch events into
+        the mirror, and say which kinds changed (plus CLOCK when cluster time moved)."""
+        clock = self.clock
+        if clock is not None and real_seconds > 0:
+            clock.tick(real_seconds)
+        changed: set[str] = set()
+        batch: list[WatchEvent] = []
+        # A worker thread running an action on a real cluster holds the runner's lock while
+        # it waits for the API; the screen must not wait with it, so that frame skips the drain.
+        if self.runner.lock.acquire(blocking=False):
+            try:
+                batch = self._drain(changed)
+            finally:
+                self.runner.lock.release()
+        now = self.now()
+        if now != self._last_now:
+            changed.add(CLOCK)
+            self._last_now = now
+        self.frames += 1
+        return LiveData(self.state, self.log, self.timebase, now, changed, batch)
+
+    def _drain(self, changed: set[str]) -> list[WatchEvent]:
+        if self.state.generation != self._seen_generation:
+            # The runner folded events in after an action: which kinds changed is unknown, so
+            # every pane looks.
+            changed.add(ALL)
+        batch = self.stream.drain(MAX_EVENTS_PER_FRAME)
+        for event in batch:
+            before = self.state.generation
+            self.state.apply(event)
+            if self.state.generation != before:  # a re-list's unchanged repeat is dropped
+                changed.add(str(event.object.get("kind", "")))
+        self._seen_generation = self.state.generation
+        return batch
+
+    def live(self, changed: set[str] | None = None) -> LiveData:
+        """The current data without draining (for a full redraw)."""
+        return LiveData(self.state, self.log, self.timebase, self.now(), set(changed or ()), [])
+
+    @property
+    def connection(self) -> str:
+        """The watch's status line: "" when healthy, else e.g. "reconnecting (attempt 2)"."""
+        if self.stream.closed.is_set():
+            return "disconnected"
+        return self.stream.status
+
+    # -- grading ------------------------------------------------------------------------------
+    def verdicts(self) -> tuple[list[Verdict], list[str]]:
+        """The checklist's verdicts, re-graded only when the mirror changed, and the ids of
+        items newly passed (remembered in the progress file)."""
+        stamp = (self.state.generation, len(self.state.history),
+                 tuple(sorted(self.progress.answers.items())))
+        if stamp == self._graded_at:
+            return self._ahead(self._verdicts), []
+        if not self.runner.lock.acquire(blocking=False):
+            # An action is running in a worker thread: grade on a later frame.
+            return self._ahead(self._verdicts), []
+        try:
+            raw = grading.verdicts(self.grader, self.state, self.progress.answers)
+        finally:
+            self.runner.lock.release()
+        self._graded_at = stamp
+        out, fresh = [], []
+        for v in raw:
+            if v.state == "passed" and v.item not in self.progress.passed:
+                self.progress.passed[v.item] = self.now() - self.timebase.origin
+                fresh.append(v.item)
+            if v.state != "passed" and v.item in self.progress.passed:
+                v = Verdict(v.item, "earlier", v.detail or "passed earlier", v.hint)
+            out.append(v)
+        self._verdicts = out
+        if fresh:
+            self._mark_steps_by_items()
+            self.save()
+        return self._ahead(out), fresh
+
+    def reached(self) -> int:
+        """The index of the furthest step the learner has opened or finished."""
+        index = {s.id: i for i, s in enumerate(self.lesson.steps)}
+        marks = [index.get(self.progress.step or "", 0)]
+        marks += [index[s] for s in self.progress.steps_done if s in index]
+        return max(marks)
+
+    def _ahead(self, verdicts: list[Verdict]) -> list[Verdict]:
+        """Failing items of steps not reached yet are `todo`, not failures."""
+        index = {s.id: i for i, s in enumerate(self.lesson.steps)}
+        reached = self.reached()
+        out = []
+        for v in verdicts:
+            step = self.lesson.item(v.item).step
+            if v.state == "failed" and step is not None and index.get(step, 0) > reached:
+                v = Verdict(v.item, "todo", v.detail, v.hint)
+            out.append(v)
+        return out
+
+    def answer(self, question_id: str, choice: int) -> None:
+        self.progress.answers[question_id] = choice
+        self.save()
+
+    # -- steps --------------------------------------------------------------------------------
+    @property
+    def step(self) -> Step:
+        return self.lesson.step(self.progress.step or self.lesson.steps[0].id)
+
+    def go(self, step_id: str) -> Step:
+        """Open a step (remembered for the next run)."""
+        self.progress.step = self.lesson.step(step_id).id
+        self.save()
+        return self.step
+
+    def move(self, delta: int) -> Step | None:
+        """The next (+1) or previous (-1) step, or None at either end. Moving on marks a
+        step with nothing to grade as done."""
+        steps = self.lesson.steps
+        i = steps.index(self.step) + delta
+        if not 0 <= i < len(steps):
+            return None
+        if delta > 0 and not self._items_of(self.step.id) and (
+                not self.step.actions or self.step.id in self._acted):
+            self.progress.steps_done.add(self.step.id)
+        return self.go(steps[i].id)
+
+    def _items_of(self, step_id: str) -> list[str]:
+        return [i.id for i in self.lesson.checklist if i.step == step_id]
+
+    def _mark_steps_by_items(self) -> None:
+        for step in self.lesson.steps:
+            items = self._items_of(step.id)
+            if items and all(i in self.progress.passed for i in items):
+                self.progress.steps_done.add(step.id)
+
+    # -- actions ------------------------------------------------------------------------------
+    def run(self, action: Action) -> Outcome:
+        """Run one action through the shared runner. Never raises for cluster trouble: the
+        learner gets a sentence and a hint instead."""
+        try:
+            outcome = self.runner.run(action)
+        except ClusterError as exc:
+            return Outcome(False, exc.message, exc.hint or "")
+        except K8slabError as exc:
+            return Outcome(False, exc.message, exc.hint or "")
+        ok = bool(getattr(outcome, "ok", True))
+        message = str(getattr(outcome, "message", "") or action.label())
+        hint = str(getattr(outcome, "hint", "") or "")
+        if ok:
+            self._track(action)
+            self._acted.add(self.step.id)
+        return Outcome(ok, message, hint)
+
+    def _track(self, action: Action) -> None:
+        """Remember which workloads an action should bring to Ready, for the wait bar."""
+        targets: list[tuple[str, str]] = []
+        if action.kind == "apply":
+            manifest = self.lesson.manifests.get(action.params.get("manifest", ""))
+            for obj in manifest.objects if manifest else ():
+                if obj.get("kind") in ("StatefulSet", "DaemonSet"):
+                    targets.append((str(obj["kind"]), o.name(obj)))
+        elif action.kind in ("scale", "set-image", "patch", "rollout-undo"):
+            kind = str(action.params.get("kind") or "StatefulSet")
+            if kind in ("StatefulSet", "DaemonSet"):
+                targets.append((kind, str(action.params.get("name", ""))))
+        for t in targets:
+            self._waits[t] = self.state.generation
+
+    def waiting(self) -> Wait | None:
+        """The first tracked workload not yet fully Ready (and rolled out), or None."""
+        for (kind, name) in list(self._waits):
+            obj = self.state.get(kind, name)
+            if obj is None:
+                continue  # not seen yet: the apply's watch event has not arrived
+            done, total = _readiness(obj)
+            if done >= total and _observed(obj):
+                del self._waits[(kind, name)]
+                continue
+            return Wait(f"{kind.lower()}/{name}", done, total)
+        return None
+
+    # -- progress -----------------------------------------------------------------------------
+    def save(self) -> ProgressError | None:
+        """Save progress; a failure is returned (to show), never raised."""
+        if self.store is None:
+            return None
+        try:
+            self.store.save(self.progress)
+        except ProgressError as exc:
+            return exc
+        return None
+
+    def close(self) -> None:
+        self.save()
+        self.stream.close()
+        self.cluster.close()
+
+
+def _readiness(obj: dict[str, Any]) -> tuple[int, int]:
+    st = obj.get("status") or {}
+    if obj.get("kind") == "DaemonSet":
+        return int(st.get("numberReady", 0) or 0), int(st.get("desiredNumberScheduled", 0) or 0)
+    replicas = int(o.dig(obj, "spec.replicas", 1) or 0)
+    ready = int(st.get("readyReplicas", 0) or 0)
+    if int(st.get("replicas", 0) or 0) > replicas:  # scaling down: count what is left
+        return replicas - (int(st.get("replicas", 0)) - replicas), replicas
+    return ready, replicas
+
+
+def _observed(obj: dict[str, Any]) -> bool:
+    gen = int(o.dig(obj, "metadata.generation", 0) or 0)
+    return int(o.dig(obj, "status.observedGeneration", 0) or 0) >= gen
+

@@ -1,0 +1,72 @@
+"""The step's actions as buttons, numbered so keys 1-9 press them."""
+
+from __future__ import annotations
+
+from textual.containers import HorizontalScroll
+from textual.message import Message
+from textual.widgets import Button
+from textual.widgets.button import ButtonVariant
+
+from k8slab.actions import Action
+
+
+class ActionBar(HorizontalScroll):
+    """One compact button per action of the step: `1 apply web.yaml`, `2 scale web → 5`."""
+
+    DEFAULT_CSS = """
+    ActionBar { height: auto; min-height: 1; max-height: 2; padding: 0 1;
+                scrollbar-size-horizontal: 1; background: $boost; }
+    ActionBar > Button { margin-right: 1; }
+    ActionBar > .no-actions { color: $text-muted; }
+    """
+
+    class Chosen(Message):
+        """The learner pressed an action's button (or its number key)."""
+
+        def __init__(self, action: Action) -> None:
+            super().__init__()
+            self.action = action
+
+    def __init__(self, *, name: str | None = None, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.actions: tuple[Action, ...] = ()
+        self._busy = False
+
+    async def show(self, actions: tuple[Action, ...], *, admin: frozenset[str] = frozenset()
+                   ) -> None:
+        """Replace the buttons with this step's actions."""
+        self.actions = actions
+        await self.remove_children()
+        buttons = []
+        for i, action in enumerate(actions, start=1):
+            variant: ButtonVariant = "primary" if action.kind == "apply" else (
+                "warning" if action.kind in admin else "default")
+            key = f"{i} " if i <= 9 else ""
+            buttons.append(Button(f"{key}{action.label()}", variant=variant, compact=True,
+                                  id=f"action-{i}", tooltip=action.spec.help))
+        if buttons:
+            await self.mount_all(buttons)
+        else:
+            await self.mount(Button("nothing to run in this step: read, then press n",
+                                    disabled=True, compact=True, classes="no-actions"))
+
+    def press(self, number: int) -> bool:
+        """Press action `number` (1-based); False if there is no such action."""
+        if not 1 <= number <= len(self.actions) or self._busy:
+            return False
+        self.post_message(self.Chosen(self.actions[number - 1]))
+        return True
+
+    def set_busy(self, busy: bool) -> None:
+        """Disable the buttons while an action runs on a real cluster."""
+        self._busy = busy
+        for button in self.query(Button):
+            if not button.has_class("no-actions"):
+                button.disabled = busy
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        bid = event.button.id or ""
+        if bid.startswith("action-"):
+            self.press(int(bid.removeprefix("action-")))

@@ -1,0 +1,111 @@
+"""The DaemonSet node-coverage grid: nodes down, DaemonSets across, the reason in each gap."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+
+from k8slab.tui.live import LiveData
+from k8slab.tui.views.coverage import CoverageGrid, NodeLine, coverage_grid
+from k8slab.tui.views.tones import GLYPHS, style
+from k8slab.tui.widgets.keyed_table import Cells, KeyedTable
+
+
+class CoverageGridPane(Vertical):
+    """Which nodes each DaemonSet covers. A covered node shows its pod's state; a skipped node
+    shows why (`taint`, `nodeSelector`, `resources`, `affinity`), and the line below the grid
+    explains the selected cell in full."""
+
+    KINDS: ClassVar[frozenset[str]] = frozenset({"DaemonSet", "Node", "Pod"})
+
+    DEFAULT_CSS = """
+    CoverageGridPane { height: 1fr; }
+    CoverageGridPane > KeyedTable { height: 1fr; }
+    CoverageGridPane > #coverage-detail { height: auto; max-height: 3; color: $text-muted;
+                                          padding: 0 1; }
+    """
+
+    def __init__(self, *, name: str | None = None, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.border_title = "DaemonSet coverage"
+        self._columns: tuple[str, ...] | None = None
+        self._grid: CoverageGrid | None = None
+
+    def compose(self) -> ComposeResult:
+        table = KeyedTable(id="coverage-table")
+        table.cursor_type = "cell"
+        yield table
+        yield Static("", id="coverage-detail")
+
+    @property
+    def table(self) -> KeyedTable:
+        return self.query_one("#coverage-table", KeyedTable)
+
+    def update_live(self, data: LiveData, *, force: bool = False) -> None:
+        if not (force or data.touches(self.KINDS)):
+            return
+        grid = coverage_grid(data.state)
+        self._grid = grid
+        table = self.table
+        if grid.daemonsets != self._columns:
+            self._columns = grid.daemonsets
+            cols: list[tuple[str, str, int | None]] = [("node", "node", None),
+                                                       ("taints", "taints", None)]
+            cols += [(f"ds:{ds}", ds, None) for ds in grid.daemonsets]
+            table.set_columns(cols)
+        table.sync([(line.node, self._cells(line)) for line in grid.nodes])
+        if grid.daemonsets:
+            parts = []
+            for ds in grid.daemonsets:
+                covered = sum(1 for n in grid.nodes
+                              if n.cells[grid.daemonsets.index(ds)].tone == "ok")
+                parts.append(f"{ds} {covered}/{len(grid.nodes)}")
+            self.border_title = "DaemonSet coverage · " + " · ".join(parts)
+        else:
+            self.border_title = f"DaemonSet coverage · {len(grid.nodes)} nodes · no DaemonSets"
+        self._explain()
+
+    @staticmethod
+    def _cells(line: NodeLine) -> Cells:
+        node = Text(line.node, style="bold")
+        if line.roles != "worker":
+            node.append(f" ({line.roles})", style="dim")
+        taints = Text(", ".join(t.split(":")[0].split("/")[-1] + ":" + t.split(":")[-1]
+                                for t in line.taints) or "—",
+                      style="yellow" if line.taints else "dim", overflow="ellipsis")
+        cells = [node, taints]
+        for cell in line.cells:
+            st = style(cell.tone)
+            glyph = "✗" if cell.tone == "idle" else GLYPHS.get(cell.tone, " ")
+            cells.append(Text.assemble((glyph + " ", st if cell.tone != "idle" else "red"),
+                                       (cell.label, st if cell.tone != "idle" else "dim")))
+        return tuple(cells)
+
+    def on_data_table_cell_highlighted(self, event: DataTable.CellHighlighted) -> None:
+        event.stop()
+        self._explain()
+
+    def _explain(self) -> None:
+        detail = self.query_one("#coverage-detail", Static)
+        grid, table = self._grid, self.table
+        if grid is None or not grid.nodes or not table.row_count:
+            detail.update("")
+            return
+        row, col = table.cursor_coordinate
+        if row >= len(grid.nodes):
+            return
+        line = grid.nodes[row]
+        if col < 2 or col - 2 >= len(line.cells):
+            taints = ", ".join(line.taints) or "no taints"
+            detail.update(Text(f"{line.node}: {line.roles}; {taints}"))
+            return
+        cell = line.cells[col - 2]
+        ds = grid.daemonsets[col - 2]
+        what = f"pod {cell.pod} ({cell.label})" if cell.pod else f"no pod: {cell.label}"
+        detail.update(Text.assemble((f"{ds} on {line.node}: ", "bold"), what,
+                                    (f" — {cell.detail}" if cell.detail else "", "italic")))

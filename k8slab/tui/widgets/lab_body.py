@@ -1,0 +1,147 @@
+"""The lab's layout: wide terminals spread the live panes side by side next to a sidebar;
+narrow ones (a projector's 80x24) stack the step over tabs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Container, Grid, Horizontal, Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import TabbedContent, TabPane
+
+from k8slab.lessons.model import Lesson
+from k8slab.tui.widgets.action_bar import ActionBar
+from k8slab.tui.widgets.checklist import Checklist
+from k8slab.tui.widgets.claims_table import ClaimsTable
+from k8slab.tui.widgets.coverage_grid import CoverageGridPane
+from k8slab.tui.widgets.cronjobs_pane import CronJobsPane
+from k8slab.tui.widgets.events_log import EventsLog
+from k8slab.tui.widgets.jobs_pane import JobsPane
+from k8slab.tui.widgets.navigator import LessonNavigator
+from k8slab.tui.widgets.step_view import StepView
+from k8slab.tui.widgets.timeline import OrdinalTimeline
+
+#: Below this width or height the layout is compact (tabs).
+WIDE_MIN_WIDTH, WIDE_MIN_HEIGHT = 110, 30
+
+
+@dataclass(frozen=True, slots=True)
+class PaneSpec:
+    """A live pane: its id, tab label, the kinds that make it relevant, and its class."""
+
+    id: str
+    label: str
+    kinds: frozenset[str]
+    widget: type[Widget]
+
+
+PANES = (
+    PaneSpec("timeline", "Ordinals", frozenset({"StatefulSet"}), OrdinalTimeline),
+    PaneSpec("claims", "PVCs", frozenset({"PersistentVolumeClaim", "StatefulSet"}),
+             ClaimsTable),
+    PaneSpec("coverage", "Nodes", frozenset({"DaemonSet"}), CoverageGridPane),
+    PaneSpec("jobs", "Jobs", frozenset({"Job", "CronJob"}), JobsPane),
+    PaneSpec("cronjobs", "CronJobs", frozenset({"CronJob"}), CronJobsPane),
+    PaneSpec("events", "Events", frozenset(), EventsLog),
+)
+
+
+def lesson_panes(lesson: Lesson) -> list[PaneSpec]:
+    """The panes a lesson needs: those whose kinds its manifests use, and Events."""
+    kinds = {str(obj.get("kind", "")) for m in lesson.manifests.values() for obj in m.objects}
+    chosen = [p for p in PANES if not p.kinds or p.kinds & kinds]
+    return chosen if len(chosen) > 1 else list(PANES)
+
+
+def pane_for(kinds: set[str], specs: list[PaneSpec]) -> str | None:
+    """The pane that best shows a step using these kinds (for switching tabs)."""
+    for kind, pane in (("CronJob", "cronjobs"), ("Job", "jobs"), ("DaemonSet", "coverage"),
+                       ("StatefulSet", "timeline")):
+        if kind in kinds and any(s.id == pane for s in specs):
+            return pane
+    return None
+
+
+class LabBody(Container):
+    """Sidebar (outline and checklist), the step with its actions, and the live panes.
+
+    `compact` switches between the layouts by recomposing; every widget in here is drawn
+    from the session, so a rebuild loses nothing but scroll positions.
+    """
+
+    DEFAULT_CSS = """
+    LabBody { height: 1fr; }
+    """
+
+    compact: reactive[bool] = reactive(False, init=False)
+    """Tabs instead of side-by-side panes (80x24)."""
+
+    class Rebuilt(Message):
+        """The layout was rebuilt: the screen refills every widget."""
+
+    def __init__(self, lesson: Lesson, answers: dict[str, int], render: Any, *,
+                 compact: bool = False, name: str | None = None, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.lesson = lesson
+        self.answers = answers
+        self.render_text = render
+        self.specs = lesson_panes(lesson)
+        self.set_reactive(LabBody.compact, compact)
+
+    def compose(self) -> ComposeResult:
+        self.set_class(self.compact, "-compact")
+        if self.compact:
+            yield from self._compose_compact()
+        else:
+            yield from self._compose_wide()
+
+    def _compose_wide(self) -> Iterator[Widget]:
+        with Horizontal(id="lab-main"):
+            with Vertical(id="sidebar"):
+                yield LessonNavigator(self.lesson, id="navigator")
+                yield Checklist(self.lesson, self.answers, id="checklist")
+            with Vertical(id="work"):
+                yield StepView(self.lesson, self.render_text, id="step")
+                yield ActionBar(id="actions")
+                with Grid(id="panes", classes=f"panes-{len(self.specs)}"):
+                    for spec in self.specs:
+                        yield spec.widget(id=spec.id, classes="pane")
+
+    def _compose_compact(self) -> Iterator[Widget]:
+        with Vertical(id="work"):
+            yield StepView(self.lesson, self.render_text, id="step")
+            yield ActionBar(id="actions")
+            with TabbedContent(id="tabs", initial="tab-checklist"):
+                with TabPane("Steps", id="tab-steps"):
+                    yield LessonNavigator(self.lesson, id="navigator")
+                with TabPane("Checklist", id="tab-checklist"):
+                    yield Checklist(self.lesson, self.answers, id="checklist")
+                for spec in self.specs:
+                    with TabPane(spec.label, id=f"tab-{spec.id}"):
+                        yield spec.widget(id=spec.id, classes="pane")
+
+    async def watch_compact(self, compact: bool) -> None:
+        await self.recompose()
+        self.post_message(self.Rebuilt())
+
+    def panes(self) -> list[Any]:
+        """The live pane widgets (each has `update_live`)."""
+        out = []
+        for spec in self.specs:
+            found = self.query(f"#{spec.id}")
+            if found:
+                out.append(found.first())
+        return out
+
+    def show_pane(self, pane_id: str) -> None:
+        """Bring a pane into view: its tab when compact, focus when wide."""
+        if self.compact:
+            tabs = self.query(TabbedContent)
+            if tabs and tabs.first().get_pane(f"tab-{pane_id}") is not None:
+                tabs.first().active = f"tab-{pane_id}"
