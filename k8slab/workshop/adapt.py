@@ -111,9 +111,6 @@ def _admin_actions(actions: Iterable[Action]) -> list[Action]:
 
 def adapt_step(lesson: Lesson, step: Step) -> StepView:
     """How `step` runs for a workshop learner, and why."""
-    if step.cluster_admin:
-        return StepView("demo", "needs cluster-wide power: the instructor shows this step",
-                        earnable=False)
     rewritten: list[str] = []
     for name in step_manifests(step):
         manifest = lesson.manifests.get(name)
@@ -136,6 +133,9 @@ def adapt_step(lesson: Lesson, step: Step) -> StepView:
         what = ", ".join(sorted({a.spec.help.split(" (")[0].rstrip(".").lower() for a in admin}))
         return StepView("demo", f"the instructor changes the shared nodes ({what}); "
                                 "your own objects react to it")
+    if step.cluster_admin:
+        return StepView("demo", "needs cluster-wide power: the instructor shows this step",
+                        earnable=False)
     if rewritten:
         return StepView("rewritten", f"{', '.join(rewritten)} targets kube-system; it is applied "
                                      "in your own namespace instead")
@@ -153,11 +153,11 @@ def workshop_view(lesson: Lesson) -> dict[str, Mode]:
 
 
 def demo_items(lesson: Lesson) -> set[str]:
-    """Checklist items taught by a demo step: the learner cannot earn them in a workshop."""
+    """Checklist items with checks, taught by a step the learner cannot do in a workshop
+    (quiz-only items can always be earned)."""
     views = adapt_lesson(lesson)
     return {item.id for item in lesson.checklist
-            if item.step is not None and item.step in views and not views[item.step].earnable
-            and not item.quiz}
+            if item.checks and item.step in views and not views[item.step or ""].earnable}
 
 
 def rewrite_into(objects: Iterable[Mapping[str, Any]], namespace: str

@@ -156,7 +156,8 @@ def role_rules(lesson: Lesson) -> list[dict[str, Any]]:
 
     - read (get/list/watch) every kind the lab shows, events in both API groups, and pod logs;
     - write every namespaced kind the lesson's manifests declare (kube-system objects included:
-      they are rewritten into the learner's namespace);
+      they are rewritten into the learner's namespace), and delete the claims their
+      StatefulSets' volumeClaimTemplates stamp out;
     - per action: `scale` → `<kind>/scale`, `delete-pod` → delete pods, `exec` → `pods/exec`,
       `trigger-cronjob` → create jobs, `set-image`/`patch`/`suspend`/`resume`/`rollout-undo`
       → patch the kind, `delete` → delete the kind;
@@ -172,6 +173,11 @@ def role_rules(lesson: Lesson) -> list[dict[str, Any]]:
     g.allow("", "pods/log", ("get",))
     for k in _manifest_kinds(lesson):
         g.allow(k.group, k.plural, WRITE)
+    if any(obj.get("kind") == "StatefulSet" and (obj.get("spec") or {}).get("volumeClaimTemplates")
+           for m in lesson.manifests.values() for obj in m.objects):
+        # The controller creates the claims and keeps them on scale-down; the learner (and
+        # `k8slab reset`) cleans them up.
+        g.allow("", "persistentvolumeclaims", ("delete", "deletecollection", *READ))
     for step in lesson.steps:
         for action in (*step.actions, *step.solution):
             _grant_action(g, action.kind, action.params)

@@ -56,3 +56,18 @@ def test_rewrite_into_moves_other_namespaces() -> None:
     assert [o["metadata"].get("namespace") for o in moved] == ["ws-ana", None, None]
     assert notes == ["daemonset/agent: kube-system → ws-ana"]
     assert objs[0]["metadata"]["namespace"] == "kube-system"  # the input is untouched
+
+
+def test_day10_demos() -> None:
+    from k8slab.lessons import load_lesson
+
+    lesson = load_lesson("day10")
+    views = adapt_lesson(lesson)
+    # hostPath and host namespaces are refused by the namespace's Pod Security level.
+    assert views["log-collector"].mode == "demo" and not views["log-collector"].earnable
+    assert "hostPath" in views["log-collector"].reason
+    assert not views["node-monitor"].earnable
+    # Node labels are the instructor's; the learner's DaemonSet still reacts to them.
+    assert views["node-selector"].mode == "demo" and views["node-selector"].earnable
+    assert views["statefulset-basics"].mode == "ok"
+    assert demo_items(lesson) == {"host-paths"}

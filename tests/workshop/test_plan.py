@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -132,3 +133,38 @@ def test_workshop_plan_one_namespace_per_learner() -> None:
     assert [p.namespace for p in plans] == ["ws-ana", "ws-ben"]
     assert plans[0].objects[2]["rules"] == plans[1].objects[2]["rules"]
     assert plans[0].objects[4]["metadata"]["name"] != plans[1].objects[4]["metadata"]["name"]
+
+
+def test_claims_of_volume_claim_templates_can_be_cleaned_up() -> None:
+    lesson = statefulset_lesson()
+    assert not allows(role_rules(lesson), "delete", "persistentvolumeclaims")
+    sts = next(o for m in lesson.manifests.values() for o in m.objects
+               if o["kind"] == "StatefulSet")
+    with_claims = {**sts, "spec": {**sts["spec"], "volumeClaimTemplates": [
+        {"metadata": {"name": "www"}, "spec": {"accessModes": ["ReadWriteOnce"]}}]}}
+    m = next(iter(lesson.manifests.values()))
+    lesson = dataclasses.replace(lesson, manifests={
+        m.name: dataclasses.replace(m, objects=(with_claims,))})
+    rules = role_rules(lesson)
+    assert allows(rules, "delete", "persistentvolumeclaims")
+    assert not allows(rules, "create", "persistentvolumeclaims")
+
+
+def test_shipped_lessons_grant_their_actions() -> None:
+    from k8slab.lessons import load_lesson
+
+    day10 = role_rules(load_lesson("day10"))
+    for verb, resource, group in [("create", "statefulsets", "apps"),
+                                  ("patch", "daemonsets", "apps"),  # set-image, rollout-undo
+                                  ("update", "statefulsets/scale", "apps"),
+                                  ("create", "pods/exec", ""), ("delete", "pods", ""),
+                                  ("delete", "persistentvolumeclaims", ""),
+                                  ("create", "configmaps", "")]:  # the MySQL ConfigMap
+        assert allows(day10, verb, resource, group), (verb, resource)
+    assert not allows(day10, "create", "jobs", "batch")
+    day11 = role_rules(load_lesson("day11"))
+    assert allows(day11, "create", "jobs", "batch") and allows(day11, "patch", "cronjobs", "batch")
+    assert not allows(day11, "create", "statefulsets", "apps")
+    for rules in (day10, day11):
+        assert not allows(rules, "patch", "nodes")
+        assert not allows(rules, "create", "rolebindings", "rbac.authorization.k8s.io")
