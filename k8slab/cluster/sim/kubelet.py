@@ -575,6 +575,8 @@ class Kubelet(Controller):
                 }.get(path, "")
                 if path.startswith("metadata.labels['"):
                     env[name] = (md.get("labels") or {}).get(path[17:-2], "")
+                elif path.startswith("metadata.annotations['"):  # JOB_COMPLETION_INDEX
+                    env[name] = (md.get("annotations") or {}).get(path[22:-2], "")
             elif "configMapKeyRef" in ref:
                 r = ref["configMapKeyRef"]
                 cm = store.get("ConfigMap", ns, r.get("name", "")) or {}
