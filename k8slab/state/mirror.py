@@ -11,6 +11,8 @@ from k8slab.cluster import objects as o
 from k8slab.cluster.protocol import WatchEvent
 from k8slab.state.history import History, Transition, derive
 
+_NO_TOMBSTONE = frozenset({"Pod", "Event"})
+
 
 class ClusterState:
     """What the watch stream has told us, plus the history of how it got here.
@@ -26,6 +28,9 @@ class ClusterState:
         self._objects: dict[str, dict[tuple[str, str], dict[str, Any]]] = defaultdict(dict)
         self.now: float = 0.0
         self.generation = 0  # bumped on every accepted change, for cheap "did anything change"
+        # The last state of deleted objects, so a check can still read what is gone (a Job its
+        # TTL removed, a manual Job the history limit pruned). Pods and Events churn too much.
+        self._gone: dict[str, dict[tuple[str, str], dict[str, Any]]] = defaultdict(dict)
 
     # -- feeding ----------------------------------------------------------------------------
     def apply(self, event: WatchEvent) -> list[Transition]:
@@ -40,6 +45,8 @@ class ClusterState:
             if old is None:
                 return []
             del bucket[k]
+            if kind not in _NO_TOMBSTONE:
+                self._gone[kind][k] = obj
             transitions = derive(old, None, event.time)
         else:
             if old is not None and o.uid(old) != o.uid(obj) and o.uid(obj):
@@ -66,6 +73,21 @@ class ClusterState:
     def get(self, kind: str, name: str, namespace: str | None = None) -> dict[str, Any] | None:
         ns = self._ns(kind, namespace)
         return self._objects.get(kind, {}).get((ns, name))
+
+    def last_seen(self, kind: str, name: str, namespace: str | None = None
+                  ) -> dict[str, Any] | None:
+        """The object, or if it was deleted, its last state (not kept for Pods and Events)."""
+        found = self.get(kind, name, namespace)
+        if found is not None:
+            return found
+        return self._gone.get(kind, {}).get((self._ns(kind, namespace), name))
+
+    def deleted(self, kind: str, namespace: str | None = None) -> list[dict[str, Any]]:
+        """The last state of deleted objects of `kind` no longer present, sorted by name."""
+        ns = None if namespace == "*" else self._ns(kind, namespace)
+        live = self._objects.get(kind, {})
+        return sorted((obj for (ons, nm), obj in self._gone.get(kind, {}).items()
+                       if (ns is None or ons == ns) and (ons, nm) not in live), key=o.name)
 
     def list(self, kind: str, namespace: str | None = None, *,
              selector: dict[str, Any] | None = None, owner: str | None = None
