@@ -80,8 +80,12 @@ class ApiServer:
         return self.store.create(obj)
 
     def update(self, obj: Obj, *, owned: bool = False) -> Obj:
-        """Replace an object's spec and metadata as a client would (status is kept)."""
-        obj = obj if owned else clone(obj)
+        """Replace an object's spec and metadata as a client would (status is kept).
+
+        The object is always copied first: defaulting fills it in place, and callers often
+        pass dicts that share parts with the stored version.
+        """
+        obj = clone(obj)
         kind = self._kind(obj)
         md = obj["metadata"]
         ns = md.get("namespace", "") if kind.namespaced else ""
@@ -254,13 +258,13 @@ class ApiServer:
         self.store.update({**ns_obj, "metadata": {
             **ns_obj["metadata"], "deletionTimestamp": timestamp(self.core.clock.now)},
             "status": {"phase": "Terminating"}})
-        for kind in list(self.store.kinds()):
-            k = KINDS.get(kind)
+        for kind_name in list(self.store.kinds()):
+            k = KINDS.get(kind_name)
             if k is None or not k.namespaced:
                 continue
-            for obj in self.store.list(kind, name):
-                if self.store.get(kind, name, obj["metadata"]["name"]) is not None:
-                    self.delete(kind, obj["metadata"]["name"], name)
+            for obj in self.store.list(kind_name, name):
+                if self.store.get(kind_name, name, obj["metadata"]["name"]) is not None:
+                    self.delete(kind_name, obj["metadata"]["name"], name)
         self.core.enqueue(self.core.controller("garbage-collector"), ("", name), 0.0)
 
     def _set_owner_refs(self, obj: Obj, refs: list[dict[str, Any]]) -> None:
@@ -317,8 +321,17 @@ class ApiServer:
                     spec["storageClassName"] = default
         elif kind == "Service":
             self._allocate_cluster_ip(obj, old)
-        elif kind == "Namespace" and old is None:
-            pass
+        elif kind == "DaemonSet":
+            # The DaemonSet strategy counts template changes in this annotation.
+            ann = dict(md.get("annotations") or {})
+            key = "deprecated.daemonset.template.generation"
+            if old is None:
+                ann[key] = "1"
+            else:
+                prev = (old["metadata"].get("annotations") or {}).get(key, "1")
+                changed = obj["spec"].get("template") != old["spec"].get("template")
+                ann[key] = str(int(prev) + 1) if changed else prev
+            md["annotations"] = ann
 
     def default_storage_class(self) -> str | None:
         """The StorageClass annotated as the default, as DefaultStorageClass admission picks."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import functools
 import importlib
 import threading
@@ -220,7 +221,7 @@ class SimCluster(Cluster):
     @_locked
     def list(self, kind: str, namespace: str | None = None, *,
              label_selector: str | None = None, all_namespaces: bool = False
-             ) -> list[dict[str, Any]]:
+             ) -> builtins.list[dict[str, Any]]:
         k = kind_info(kind)
         ns = None if (all_namespaces or not k.namespaced) else (namespace or self.namespace)
         objs = self.core.store.list(k.kind, ns)
@@ -242,7 +243,7 @@ class SimCluster(Cluster):
         self.core.clock.run_due(self.core.clock.now)
 
     @_locked
-    def patch(self, kind: str, name: str, patch: dict[str, Any] | list[dict[str, Any]],
+    def patch(self, kind: str, name: str, patch: dict[str, Any] | builtins.list[dict[str, Any]],
               namespace: str | None = None, *,
               patch_type: Literal["merge", "strategic", "json"] = "strategic"
               ) -> dict[str, Any]:
@@ -260,7 +261,7 @@ class SimCluster(Cluster):
     # -- nodes ------------------------------------------------------------------------------
     @_locked
     def add_node(self, name: str, *, labels: dict[str, str] | None = None,
-                 taints: list[dict[str, Any]] | None = None, cpu: str = "4",
+                 taints: builtins.list[dict[str, Any]] | None = None, cpu: str = "4",
                  memory: str = "8Gi") -> dict[str, Any]:
         """Register a new Ready node (as `minikube node add` does)."""
         if self.core.store.get("Node", "", name) is not None:
@@ -283,7 +284,7 @@ class SimCluster(Cluster):
     # -- rollouts ---------------------------------------------------------------------------
     @_locked
     def rollout_history(self, kind: str, name: str, namespace: str | None = None
-                        ) -> list[dict[str, Any]]:
+                        ) -> builtins.list[dict[str, Any]]:
         """ControllerRevisions of a DaemonSet or StatefulSet, oldest first:
         `{revision, name, hash, images, change_cause}`."""
         from k8slab.cluster.sim import revisions
@@ -360,7 +361,7 @@ class SimCluster(Cluster):
         return self.core.watch(names, None)
 
     @_locked
-    def resolve(self, dns_name: str) -> list[str]:
+    def resolve(self, dns_name: str) -> builtins.list[str]:
         store = self.core.store
         return dns.resolve(dns_name, services=store.list("Service"), pods=store.list("Pod"),
                            namespace=self.namespace)

@@ -218,7 +218,8 @@ def _qos(spec: dict[str, Any]) -> str:
         return "BestEffort"
     guaranteed = all(
         lim.get("cpu") and lim.get("memory") and req.get("cpu", lim["cpu"]) == lim["cpu"]
-        and req.get("memory", lim["memory"]) == lim["memory"] for req, lim in zip(reqs, lims, strict=True))
+        and req.get("memory", lim["memory"]) == lim["memory"]
+        for req, lim in zip(reqs, lims, strict=True))
     return "Guaranteed" if guaranteed else "Burstable"
 
 

@@ -104,7 +104,9 @@ def _pipeline(ctx: _Ctx, stmt: str) -> ExecResult:
 
 
 def _split_pipe(stmt: str) -> list[str]:
-    out, cur, quote = [], [], ""
+    out: list[str] = []
+    cur: list[str] = []
+    quote = ""
     for ch in stmt:
         if quote:
             quote = "" if ch == quote else quote
@@ -195,15 +197,16 @@ def _builtin(ctx: _Ctx, words: list[str]) -> ExecResult:
             text, newline = text.replace("\\n", "\n"), False
         return ExecResult(text + ("\n" if newline else ""))
     if cmd == "cat":
-        out, err = [], []
+        out: list[str] = []
+        err: list[str] = []
         for p in args:
             loc = files.locate(ctx.pod, ctx.container, _abs(ctx, p), ctx.container_id)
-            text = files.read(loc)
-            if text is None:
+            content = files.read(loc)
+            if content is None:
                 kind = "Is a directory" if files.exists_dir(loc) else "No such file or directory"
                 err.append(f"cat: can't open '{p}': {kind}\n")
             else:
-                out.append(text)
+                out.append(content)
         return ExecResult("".join(out), "".join(err), 1 if err else 0)
     if cmd == "ls":
         paths = [a for a in args if not a.startswith("-")] or ["/"]

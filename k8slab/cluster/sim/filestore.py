@@ -50,7 +50,7 @@ class FileStore:
         """The volume and inner path that `path` (absolute, in `container`) refers to."""
         path = posixpath.normpath("/" + path.lstrip("/"))
         spec = pod["spec"]
-        c = next((c for c in [*(spec.get("containers") or ()),
+        c: dict = next((c for c in [*(spec.get("containers") or ()),
                               *(spec.get("initContainers") or ())]
                   if c.get("name") == container), {})
         mounts = sorted(c.get("volumeMounts") or (), key=lambda m: -len(m.get("mountPath", "")))

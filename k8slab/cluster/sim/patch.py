@@ -49,21 +49,21 @@ def strategic_merge(target: Any, patch: Any, field: str = "") -> Any:
         key = MERGE_KEYS.get(field)
         if key is None or not isinstance(target, list):
             return clone(patch)
-        out = [dict(x) if isinstance(x, dict) else x for x in target]
+        items: list[Any] = [dict(x) if isinstance(x, dict) else x for x in target]
         for item in patch:
             if not isinstance(item, dict) or key not in item:
                 continue
-            idx = next((i for i, x in enumerate(out)
+            idx = next((i for i, x in enumerate(items)
                         if isinstance(x, dict) and x.get(key) == item[key]), None)
             if item.get("$patch") == "delete":
                 if idx is not None:
-                    out.pop(idx)
+                    items.pop(idx)
                 continue
             if idx is None:
-                out.append(clone({k: v for k, v in item.items() if k != "$patch"}))
+                items.append(clone({k: v for k, v in item.items() if k != "$patch"}))
             else:
-                out[idx] = strategic_merge(out[idx], item)
-        return out
+                items[idx] = strategic_merge(items[idx], item)
+        return items
     if not isinstance(patch, dict):
         return clone(patch)
     if patch.get("$patch") == "replace":

@@ -17,7 +17,7 @@ from k8slab.cluster.sim import quantity
 from k8slab.cluster.sim.core import Controller, SyncKey
 from k8slab.cluster.sim.store import Obj
 
-PROVISION_DELAY = 0.1
+PROVISION_DELAY = 0.05  # bound before the scheduler first looks (0.1), as a fast provisioner
 PROVISIONER = "k8s.io/minikube-hostpath"
 
 STANDARD_CLASS: Obj = {

@@ -13,6 +13,7 @@ objects by owner uid and of pods by node, and tells its listeners about every ch
 
 from __future__ import annotations
 
+import builtins
 import copy
 import uuid
 from collections import defaultdict
@@ -89,7 +90,7 @@ class Store:
             raise NotFound(_not_found(kind, name), resource=f"{kind}/{name}")
         return obj
 
-    def list(self, kind: str, namespace: str | None = None) -> list[Obj]:
+    def list(self, kind: str, namespace: str | None = None) -> builtins.list[Obj]:
         """Objects of `kind`, in creation order; all namespaces when `namespace` is None."""
         objs = self._objects[kind].values()
         if namespace is None:
@@ -102,7 +103,7 @@ class Store:
     def count(self, kind: str) -> int:
         return len(self._objects[kind])
 
-    def kinds(self) -> list[str]:
+    def kinds(self) -> builtins.list[str]:
         return [k for k, v in self._objects.items() if v]
 
     def by_uid(self, uid: str) -> Obj | None:
@@ -110,7 +111,7 @@ class Store:
         key = self._by_uid.get(uid)
         return None if key is None else self._objects[key[0]].get(key[1:])
 
-    def owned_by(self, owner_uid: str, kind: str | None = None) -> list[Obj]:
+    def owned_by(self, owner_uid: str, kind: str | None = None) -> builtins.list[Obj]:
         """Objects with an ownerReference to `owner_uid` (optionally only of `kind`)."""
         out = []
         for k, ns, nm in sorted(self._by_owner.get(owner_uid, ())):
@@ -121,7 +122,7 @@ class Store:
                 out.append(obj)
         return out
 
-    def pods_on(self, node: str) -> list[Obj]:
+    def pods_on(self, node: str) -> builtins.list[Obj]:
         """Pods bound to `node`."""
         pods = self._objects["Pod"]
         return [pods[k] for k in sorted(self._pods_by_node.get(node, ())) if k in pods]
@@ -259,6 +260,6 @@ resource_name = _resource
 not_found_message = _not_found
 
 
-def iter_keys(objs: Iterable[Obj]) -> list[Key]:
+def iter_keys(objs: Iterable[Obj]) -> builtins.list[Key]:
     return [(o["kind"], o["metadata"].get("namespace", "") or "", o["metadata"]["name"])
             for o in objs]

@@ -67,7 +67,8 @@ def _name(obj: Obj) -> list[str]:
     return []
 
 
-def _containers(spec: dict[str, Any], path: str) -> list[str]:
+def _containers(spec: dict[str, Any], path: str, extra_volumes: set[str] | None = None
+                ) -> list[str]:
     out: list[str] = []
     containers = spec.get("containers")
     if not containers:
@@ -93,7 +94,7 @@ def _containers(spec: dict[str, Any], path: str) -> list[str]:
                         out.append(_invalid(f"{cp}.resources.{part}[{rname}]", qty,
                                             "quantities must match the regular expression "
                                             "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"))
-    vol_names = {v.get("name") for v in spec.get("volumes") or ()}
+    vol_names = {v.get("name") for v in spec.get("volumes") or ()} | (extra_volumes or set())
     for i, c in enumerate(spec.get("containers") or ()):
         for j, m in enumerate(c.get("volumeMounts") or ()):
             if m.get("name") not in vol_names:
@@ -107,6 +108,8 @@ def _containers(spec: dict[str, Any], path: str) -> list[str]:
 
 def _selector_and_template(obj: Obj, *, template_path: str = "spec.template") -> list[str]:
     spec = obj.get("spec") or {}
+    claims = {str((t.get("metadata") or {}).get("name")) for t in
+              spec.get("volumeClaimTemplates") or ()}
     out: list[str] = []
     selector = spec.get("selector")
     tmpl = spec.get("template") or {}
@@ -119,7 +122,7 @@ def _selector_and_template(obj: Obj, *, template_path: str = "spec.template") ->
     if not tmpl.get("spec"):
         out.append(_required(f"{template_path}.spec.containers"))
     else:
-        out.extend(_containers(tmpl["spec"], f"{template_path}.spec"))
+        out.extend(_containers(tmpl["spec"], f"{template_path}.spec", claims))
     return out
 
 
