@@ -26,15 +26,15 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"
 
 
-def join(names: Iterable[str], limit: int = 4) -> str:
-    """`a, b and c`; long lists end in `and N more`."""
+def join(names: Iterable[str], limit: int = 4, word: str = "and") -> str:
+    """`a, b and c` (or `a, b or c`); long lists end in `and N more`."""
     items = list(names)
     if len(items) > limit:
         rest = len(items) - (limit - 1)
         items = [*items[:limit - 1], f"{rest} more"]
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    return ", ".join(items[:-1]) + f" {word} " + items[-1]
 
 
 def ref(kind: str, name: str) -> str:

@@ -149,6 +149,7 @@ def test_a_job_that_completes_did_not_fail() -> None:
 
 def test_ttl_cleanup_after_the_ttl() -> None:
     lab = Lab()
+    lab.action("apply", ["Job/data-processor"])
     lab.put(job("data-processor", ttl=120, status={"active": 1}))
     j = job("data-processor", ttl=120)
     finished(j, succeeded=1)

@@ -18,7 +18,7 @@ from k8slab.grading.evidence import (
     template_images,
     template_spec,
 )
-from k8slab.grading.lives import pod_lives
+from k8slab.grading.lives import PodLife, pod_lives
 
 Obj = dict[str, Any]
 
@@ -103,7 +103,7 @@ def covers(ctx: GradingContext, p: dict[str, Any]) -> CheckResult:
         elif not o.pod_ready(pods[0]):
             problems.append(f"{o.name(pods[0])} on {node} is {pod_problem(ctx, pods[0])}")
     for node, row in cov.skipped():
-        for pod in cov.on.get(node, []):
+        for pod in _strays(cov, node, row.reason):
             problems.append(f"{o.name(pod)} runs on {node}, which is not eligible "
                             f"({getattr(row, 'detail', '') or row.reason})")
     if problems:
@@ -113,6 +113,15 @@ def covers(ctx: GradingContext, p: dict[str, Any]) -> CheckResult:
                     f"kubectl get pods -o wide -l {_selector_text(ds)}")
     text = f"{name} runs one Ready pod on each of {plural(len(cov.eligible), 'eligible node')}"
     return ok(text + (f"; skipped: {join(skipped)}" if skipped else ""))
+
+
+def _strays(cov: _Coverage, node: str, reason: str) -> list[Obj]:
+    """Pods of the DaemonSet running on a node it skips. A node skipped for `resources` has
+    the controller's pod, left Pending by the scheduler: that one is expected."""
+    pods = cov.on.get(node, [])
+    if reason == "resources":
+        return [p for p in pods if o.pod_phase(p) != "Pending"]
+    return pods
 
 
 def _selector_text(ds: Obj) -> str:
@@ -144,7 +153,7 @@ def excludes(ctx: GradingContext, p: dict[str, Any]) -> CheckResult:
         return fail(f"no node is skipped by {cov.name} for {reason}; {seen}",
                     _EXCLUDE_HINTS.get(reason, ""))
     for node, _row in hits:
-        stray = cov.on.get(node, [])
+        stray = _strays(cov, node, reason)
         if stray:
             return fail(f"{o.name(stray[0])} runs on {node} although {node} should be skipped "
                         f"({reason})", "wait for the DaemonSet controller to remove it")
@@ -175,6 +184,24 @@ def _selects(ds: Obj, key: str, value: str | None) -> bool:
     return False
 
 
+def _removed_for_label(ctx: GradingContext, lives: list[PodLife], pod: PodLife, node: str,
+                       unlabelled: int, name: str, ns: str) -> bool:
+    """Whether a pod that went after its node lost a label went because of it: the DaemonSet
+    still existed, and did not put a new pod on the node (as a rollout would) until the node
+    was labelled again."""
+    gone = pod.gone
+    assert gone is not None
+    relabelled = next((i for i, t in enumerate(ctx.history)
+                       if i > gone.index and t.kind == "Node" and t.name == node
+                       and t.what == "labelled"), len(ctx.history))
+    if any(unlabelled < i <= gone.index for i, t in enumerate(ctx.history)
+           if t.kind == "DaemonSet" and t.name == name and t.namespace == ns
+           and t.what == "deleted"):
+        return False
+    return not any(life.created and gone.index <= life.created.index < relabelled
+                   and node in life.nodes for life in lives if life is not pod)
+
+
 @check("daemonset-follows-labels")
 def follows_labels(ctx: GradingContext, p: dict[str, Any]) -> CheckResult:
     name, label = p["daemonset"], p["label"]
@@ -183,9 +210,6 @@ def follows_labels(ctx: GradingContext, p: dict[str, Any]) -> CheckResult:
     ds = ctx.state.last_seen("DaemonSet", name, ns)
     if ds is None:
         return missing("DaemonSet", name, ns)
-    if not _selects(ds, key, value):
-        return fail(f"{name} does not choose its nodes by the label {label}",
-                    f"give it a nodeSelector {key}: \"{value or 'true'}\"")
     lives = pod_lives(ctx.history, ns, owner=f"DaemonSet/{name}")
     node_events = [(i, t) for i, t in enumerate(ctx.history)
                    if t.kind == "Node" and t.what in ("labelled", "unlabelled")
@@ -201,11 +225,16 @@ def follows_labels(ctx: GradingContext, p: dict[str, Any]) -> CheckResult:
                 lingering = fail(f"{node} lost label {label} but {pod.name} still runs there",
                                  "wait for the DaemonSet controller to remove it")
                 continue
-            return ok(f"{pod.name} ran on {node} while it had {label}, and was removed "
-                      f"{max(0.0, gone.time - t.time):.0f}s after the label was")
+            if _removed_for_label(ctx, lives, pod, node, i, name, ns):
+                return ok(f"{pod.name} ran on {node} while it had {label}, and was removed "
+                          f"{max(0.0, gone.time - t.time):.0f}s after the label was")
     if lingering is not None:
         return lingering
-    # Not done yet: say how far it got.
+    # Not done yet: say how far it got. (The template is judged only now: the evidence above
+    # stands even if the DaemonSet was changed since.)
+    if not _selects(ds, key, value):
+        return fail(f"{name} does not choose its nodes by the label {label}",
+                    f"give it a nodeSelector {key}: \"{value or 'true'}\"")
     live = owned_pods(ctx, "DaemonSet", name, ns)
     labelled = [o.name(n) for n in ctx.list("Node", "")
                 if key in o.labels(n) and (value is None or o.labels(n)[key] == value)]

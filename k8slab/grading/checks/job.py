@@ -221,7 +221,8 @@ _FAIL_HINTS = {
 
 def _deleted_by_hand(ctx: GradingContext, name: str, ns: str) -> bool:
     target = f"Job/{name}"
-    return any(t.detail.get("ok") and target in (t.detail.get("objects") or ())
+    return any(t.detail.get("ok") and t.detail.get("action") in ("delete", "delete-manifest")
+               and target in (t.detail.get("objects") or ())
                for t in ctx.select(kind="Lab", what="action", namespace=ns))
 
 

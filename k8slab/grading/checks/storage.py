@@ -278,7 +278,7 @@ def stateful_app_ready(ctx: GradingContext, p: dict[str, Any]) -> CheckResult:
         if hit:
             candidates.append((sts, hit[0]))
     if not candidates:
-        return fail(f"no StatefulSet runs {join(apps)} in namespace {ns}",
+        return fail(f"no StatefulSet runs {join(apps, word='or')} in namespace {ns}",
                     "apply one of the real-world examples, e.g. mysql-statefulset.yaml")
     first_problem = ""
     for sts, app in candidates:

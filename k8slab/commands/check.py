@@ -1,0 +1,164 @@
+"""`k8slab check LESSON`: grade a lesson's checklist headlessly, for authors, CI and workshops.
+
+Exit status: 0 when every item passed, 1 when some did not, 2 when grading itself failed
+(unknown lesson, unreachable cluster, ...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from k8slab.errors import K8slabError, LessonError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from k8slab.grading.grader import ItemResult, Report
+    from k8slab.runner import ActionOutcome
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except LessonError as exc:
+        print(exc.report(), file=sys.stderr)
+        if exc.hint:
+            print(f"hint: {exc.hint}", file=sys.stderr)
+        return 2
+    except K8slabError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        if exc.hint:
+            print(f"hint: {exc.hint}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    from k8slab.cluster.factory import open_cluster
+    from k8slab.grading.grader import Grader
+    from k8slab.lessons import load_lesson
+    from k8slab.runner import ActionRunner
+    from k8slab.state.mirror import ClusterState
+
+    lesson = load_lesson(args.lesson)
+    started = time.monotonic()
+    cluster = open_cluster(lesson, kube=args.kube, context=args.context,
+                           kubeconfig=args.kubeconfig, namespace=args.namespace,
+                           seed=args.seed)
+    try:
+        state = ClusterState(cluster.namespace)
+        answers = {} if args.solve else _saved_answers(lesson.id, cluster.backend,
+                                                       cluster.namespace)
+        runner = ActionRunner(cluster, lesson, state, answers=answers)
+        runner.settle()
+        outcomes: list[ActionOutcome] = runner.solve() if args.solve else []
+        runner.sync()
+        report = Grader(lesson, cluster.backend, cluster.namespace).grade(state, runner.answers)
+    finally:
+        cluster.close()
+    seconds = time.monotonic() - started
+    failed = [o for o in outcomes if not o.ok]
+    if failed:
+        _solve_failure(failed[0], lesson.id)
+    if args.json:
+        print(json.dumps(_json(report, outcomes, seconds), indent=2, ensure_ascii=False))
+    else:
+        _print(report, outcomes, seconds, solved=args.solve)
+    if args.junit:
+        from k8slab.grading.export import report_junit
+
+        path = Path(args.junit)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(report_junit(report, seconds=seconds), encoding="utf-8")
+        except OSError as exc:
+            raise K8slabError(f"could not write {path}: {exc.strerror or exc}",
+                              "choose a writable path for --junit") from exc
+    return 0 if report.all_passed and not failed else 1
+
+
+def _saved_answers(lesson: str, backend: str, namespace: str) -> dict[str, int]:
+    """Quiz answers the learner gave in `k8slab run`, from saved progress."""
+    try:
+        from k8slab.progress import ProgressStore
+    except ImportError:
+        return {}
+    loaded = ProgressStore().load(lesson, backend, namespace)
+    if loaded.problem is not None:
+        print(f"warning: {loaded.problem.message}", file=sys.stderr)
+    return dict(loaded.progress.answers)
+
+
+def _solve_failure(outcome: ActionOutcome, lesson: str) -> None:
+    label = outcome.action.label() if outcome.action else "?"
+    line = f" (line {outcome.action.line})" if outcome.action and outcome.action.line else ""
+    print(f"error: the reference solution of {lesson} failed at `{label}`{line}: "
+          f"{outcome.message}", file=sys.stderr)
+    if outcome.hint:
+        print(f"hint: {outcome.hint}", file=sys.stderr)
+
+
+def _json(report: Report, outcomes: list[ActionOutcome], seconds: float) -> dict[str, object]:
+    from k8slab.grading.export import report_json
+
+    data = report_json(report)
+    data["seconds"] = round(seconds, 3)
+    if outcomes:
+        data["solution"] = {"actions": len(outcomes),
+                            "failed": [{"action": o.action.label() if o.action else "",
+                                        "message": o.message} for o in outcomes if not o.ok]}
+    return data
+
+
+def _console() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False)
+
+
+def _print(report: Report, outcomes: list[ActionOutcome], seconds: float, *,
+           solved: bool) -> None:
+    from rich.text import Text
+
+    console = _console()
+    head = Text()
+    head.append(f"{report.lesson}", style="bold")
+    head.append(f" · {report.backend} · namespace {report.namespace}", style="dim")
+    console.print(head)
+    if solved:
+        bad = sum(1 for o in outcomes if not o.ok)
+        text = f"reference solution: {len(outcomes)} actions" + (
+            f", {bad} failed" if bad else ", all succeeded")
+        console.print(Text(text, style="red" if bad else "dim"))
+    console.print()
+    for item in report.items:
+        console.print(_item_text(item))
+    console.print()
+    style = "bold green" if report.all_passed else "bold red"
+    summary = Text(f"{report.passed}/{report.total} passed", style=style)
+    summary.append(f"  ({seconds:.1f}s)", style="dim")
+    console.print(summary)
+
+
+def _item_text(item: ItemResult) -> object:
+    from rich.text import Text
+
+    text = Text()
+    if item.passed:
+        text.append(" ✓ ", style="bold green")
+        text.append(item.title)
+    else:
+        text.append(" ✗ ", style="bold red")
+        text.append(item.title, style="bold")
+    if not item.checks:
+        text.append("  (quiz)", style="dim")
+    text.append("\n     ")
+    text.append(item.detail, style="dim" if item.passed else "red")
+    if not item.passed and item.hint:
+        text.append("\n     hint: ", style="yellow")
+        text.append(item.hint)
+    return text

@@ -1,0 +1,67 @@
+"""CronJob actions: the manual trigger as `kubectl create job --from=cronjob/NAME` builds it,
+and when the next scheduled run is."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from k8slab.cluster import objects as o
+from k8slab.cluster.cron import ScheduleError, parse_schedule
+
+MANUAL_ANNOTATION = "cronjob.kubernetes.io/instantiate"
+
+
+def job_from_cronjob(cronjob: Mapping[str, Any], job_name: str) -> dict[str, Any]:
+    """The Job `kubectl create job NAME --from=cronjob/CRONJOB` creates.
+
+    Like kubectl: the jobTemplate's labels and annotations, plus the annotation
+    `cronjob.kubernetes.io/instantiate: manual`, and a controller owner reference to the
+    CronJob, so the CronJob controller counts the Job as its own (history limits, `active`).
+    """
+    template = o.dig(cronjob, "spec.jobTemplate", {}) or {}
+    tmeta = template.get("metadata") or {}
+    annotations = {**(tmeta.get("annotations") or {}), MANUAL_ANNOTATION: "manual"}
+    metadata: dict[str, Any] = {
+        "name": job_name,
+        "annotations": annotations,
+        "ownerReferences": [{
+            "apiVersion": str(cronjob.get("apiVersion") or "batch/v1"),
+            "kind": "CronJob",
+            "name": o.name(cronjob),
+            "uid": o.uid(cronjob),
+            "controller": True,
+        }],
+    }
+    if tmeta.get("labels"):
+        metadata["labels"] = dict(tmeta["labels"])
+    if o.namespace(cronjob):
+        metadata["namespace"] = o.namespace(cronjob)
+    return {"apiVersion": "batch/v1", "kind": "Job", "metadata": metadata,
+            "spec": copy.deepcopy(template.get("spec") or {})}
+
+
+def next_run(cronjobs: Iterable[Mapping[str, Any]], after: datetime, *, name: str | None = None
+             ) -> tuple[datetime, str] | None:
+    """The earliest next run (and its CronJob's name) among unsuspended CronJobs."""
+    best: tuple[datetime, str] | None = None
+    for cj in cronjobs:
+        if name is not None and o.name(cj) != name:
+            continue
+        if o.dig(cj, "spec.suspend"):
+            continue
+        try:
+            schedule = parse_schedule(str(o.dig(cj, "spec.schedule", "")),
+                                      o.dig(cj, "spec.timeZone"))
+            at = schedule.next_after(after)
+        except ScheduleError:
+            continue
+        if best is None or at < best[0]:
+            best = (at, o.name(cj))
+    return best
+
+
+def utc(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=timezone.utc)
