@@ -13,6 +13,7 @@ are computed by croniter on an explicit expansion of each field, so both agree o
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from collections.abc import Mapping
@@ -485,3 +486,29 @@ def _day_text(dom: frozenset[int], months: frozenset[int], dow: frozenset[int], 
         return None
     label = ("day " if len(days) == 1 else "days ") + _join([str(d) for d in days])
     return f"monthly on {label}", f"on {label} of the month"
+
+
+# -- Jobs made from a CronJob ----------------------------------------------------------------
+
+SCHEDULED_ANNOTATION = "batch.kubernetes.io/cronjob-scheduled-timestamp"
+
+
+def scheduled_job(cronjob: Mapping[str, Any], scheduled: datetime) -> dict[str, Any]:
+    """The Job the CronJob controller creates for a start time (getJobFromTemplate2): the
+    template's labels, annotations and spec, the scheduled-timestamp annotation, and the
+    CronJob as controlling owner."""
+    spec = cronjob.get("spec") or {}
+    template = spec.get("jobTemplate") or {}
+    tmd = template.get("metadata") or {}
+    md = cronjob.get("metadata") or {}
+    annotations = {**(tmd.get("annotations") or {}),
+                   SCHEDULED_ANNOTATION: scheduled_timestamp(scheduled, spec.get("timeZone"))}
+    owner = {"apiVersion": "batch/v1", "kind": "CronJob", "name": md.get("name", ""),
+             "uid": md.get("uid", ""), "controller": True, "blockOwnerDeletion": True}
+    meta: dict[str, Any] = {"name": job_name(str(md.get("name", "")), scheduled),
+                            "namespace": md.get("namespace", ""),
+                            "annotations": annotations, "ownerReferences": [owner]}
+    if tmd.get("labels"):
+        meta["labels"] = dict(tmd["labels"])
+    return {"apiVersion": "batch/v1", "kind": "Job", "metadata": meta,
+            "spec": copy.deepcopy(template.get("spec") or {})}

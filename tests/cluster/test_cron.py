@@ -121,7 +121,7 @@ def _matches(schedule: cron.Schedule, t: datetime) -> bool:
 
 _FIELD = st.one_of(
     st.just("*"),
-    st.builds(lambda a, b: f"{min(a, b)}-{max(a, b)}", st.integers(0, 6), st.integers(0, 6)),
+    st.builds(lambda a, b: f"{min(a, b)}-{max(a, b)}", st.integers(1, 6), st.integers(1, 6)),
     st.builds(lambda a: f"*/{a}", st.integers(1, 7)),
     st.builds(lambda a, b: f"{a},{b}", st.integers(1, 6), st.integers(1, 6)),
     st.builds(str, st.integers(1, 6)),
