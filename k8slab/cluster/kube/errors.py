@@ -162,12 +162,35 @@ def from_status(code: int, body: Any, call: Call) -> ClusterError:
             + (f": {message})." if message else ")."),
             "The cluster may be starting up or overloaded; try again shortly.",
             resource=resource)
+    unreachable = kubelet_unreachable(message, call)
+    if unreachable is not None:
+        return unreachable
     what = f"{call.verb} {call.target}{call.where}"
     if call.verb in ("exec", "logs"):
         what = f"{'exec into' if call.verb == 'exec' else 'read the logs of'} {call.target}"
     return ClusterError(
         f"The cluster could not {what}: {message or f'HTTP {code}'}.",
         _server_side_hint(call, message), resource=resource, reason=reason or f"HTTP{code}")
+
+
+# 'error sending request: Post "https://worker-2:10250/exec/ns/web-0/c?...": dial tcp: ...'
+_KUBELET = re.compile(r'https://([^:/"]+):\d+/(?:exec|attach|containerLogs|run)/[^"\s]*')
+
+
+def kubelet_unreachable(message: str, call: Call) -> ClusterError | None:
+    """The error for exec or logs failing because the API server cannot reach the node's
+    kubelet (always so on KWOK's simulated nodes), or None if that is not what happened."""
+    found = _KUBELET.search(message)
+    if found is None:
+        return None
+    detail = message[found.end():].lstrip('": ').strip() or message
+    doing = "exec into" if call.verb == "exec" else "read the logs of"
+    return ClusterError(
+        f"The cluster could not {doing} {call.target}: the API server could not reach the "
+        f"kubelet on node {found.group(1)} ({_short(detail, 120)}).",
+        "On clusters whose nodes are simulated (KWOK) containers are not real, so exec and "
+        "logs cannot work there; elsewhere, check the node's network and kubelet.",
+        resource=call.target, reason="KubeletUnreachable")
 
 
 def _terminating(status: dict[str, Any]) -> bool:

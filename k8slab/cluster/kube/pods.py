@@ -10,7 +10,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from k8slab.cluster.kube.errors import Call, from_api_exception
+from k8slab.cluster.kube.errors import Call, from_api_exception, kubelet_unreachable
 from k8slab.cluster.kube.transport import Api
 from k8slab.cluster.protocol import ExecResult
 from k8slab.errors import ClusterError
@@ -97,6 +97,9 @@ def exit_code(status_text: str, pod: str = "") -> int:
             except (TypeError, ValueError):
                 break
     message = str(status.get("message") or "the command could not be started")
+    unreachable = kubelet_unreachable(message, Call("exec", "pods/exec", "Pod", pod))
+    if unreachable is not None:
+        raise unreachable
     raise ClusterError(f"The command could not run in pod {pod}: {message}.",
                        "Check that the command exists in the container's image.",
                        resource=f"pod/{pod}", reason=str(status.get("reason") or "ExecFailed"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -79,6 +80,19 @@ def test_exec_exit_codes_come_from_the_error_channel() -> None:
         exit_code('{"status":"Failure","message":"executable file not found in $PATH"}', "w-0")
     assert caught.value.message == ("The command could not run in pod w-0: executable file not "
                                     "found in $PATH.")
+
+
+def test_exec_that_cannot_reach_the_kubelet_names_the_node() -> None:
+    status = {"status": "Failure", "reason": "InternalError", "message":
+              'Internal error occurred: error sending request: Post "https://worker-2:10250/exec/'
+              'ns/web-0/nginx?command=cat&error=1&output=1": dial tcp: lookup worker-2: no such '
+              "host"}
+    with pytest.raises(ClusterError) as caught:
+        exit_code(json.dumps(status), "web-0")
+    assert caught.value.message == (
+        "The cluster could not exec into pod/web-0: the API server could not reach the kubelet "
+        "on node worker-2 (dial tcp: lookup worker-2: no such host).")
+    assert caught.value.reason == "KubeletUnreachable"
 
 
 def test_exec_into_a_pending_pod_is_refused_before_dialing() -> None:

@@ -139,6 +139,17 @@ def test_exec_failing_to_reach_a_kubelet_says_why() -> None:
     assert err.hint is not None and "KWOK" in err.hint
 
 
+def test_logs_from_an_unreachable_kubelet_name_the_node() -> None:
+    body = status(500, "InternalError", 'Get "https://worker-1:10250/containerLogs/lab/web-0/'
+                                        'nginx?tailLines=5": dial tcp: lookup worker-1: no such '
+                                        "host")
+    err = from_status(500, body, Call("logs", "pods/log", "Pod", "web-0", "lab", SERVER))
+    assert err.reason == "KubeletUnreachable"
+    assert err.message == ("The cluster could not read the logs of pod/web-0: the API server "
+                           "could not reach the kubelet on node worker-1 (dial tcp: lookup "
+                           "worker-1: no such host).")
+
+
 def test_a_body_that_is_not_json_is_still_shown() -> None:
     err = from_status(503, b"service unavailable\n", Call("list", "pods", "Pod", server=SERVER))
     assert isinstance(err, Unavailable)
