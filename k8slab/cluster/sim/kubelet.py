@@ -400,8 +400,10 @@ class Kubelet(Controller):
         rt.stage = "terminating"
         self._cancel(rt)
         now = self.core.clock.now
-        deadline = parse_timestamp(md["deletionTimestamp"])
-        grace = max(0.0, deadline - now)
+        # The kubelet counts the grace period from when it starts killing (timestamps only
+        # have second precision).
+        grace = float(md.get("deletionGracePeriodSeconds",
+                             max(0.0, parse_timestamp(md["deletionTimestamp"]) - now)))
         stop = 0.0
         for c in rt.containers:
             if c.state != "running":
