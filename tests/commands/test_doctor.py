@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 import pytest
 from rich.console import Console
@@ -95,3 +96,48 @@ def test_an_unreachable_cluster_is_one_sentence_and_exit_1(
     out = capsys.readouterr().out
     assert "No kubeconfig found at /nonexistent/kubeconfig." in out
     assert "Traceback" not in out
+
+
+@pytest.fixture
+def wide(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # one finding per line, for the assertions
+
+
+@pytest.mark.controlplane
+@pytest.mark.usefixtures("wide")
+def test_doctor_on_the_real_control_plane(controlplane: Any,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    args = argparse.Namespace(kube=True, context=None, kubeconfig=str(controlplane.kubeconfig),
+                              namespace=None)
+    code = doctor.run(args)
+    out = capsys.readouterr().out
+    assert f"server     {controlplane.server}  Kubernetes {controlplane.version}" in out
+    assert "Nodes (3)" in out
+    assert "node-role.kubernetes.io/control-plane:NoSchedule" in out
+    assert "default StorageClass: standard" in out
+    assert "✗" not in out.split("What will not work")[0]  # admin may do everything
+    # KWOK's nodes run no containers: doctor says so, and that is a failure for the lessons.
+    assert "the nodes are simulated by KWOK" in out
+    assert code == 1
+
+
+@pytest.mark.controlplane
+@pytest.mark.usefixtures("wide")
+def test_doctor_tells_a_user_without_rbac_what_will_not_work(
+        controlplane: Any, controlplane_namespace: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    ns = controlplane_namespace
+    controlplane.request("POST", f"/api/v1/namespaces/{ns}/serviceaccounts",
+                         {"apiVersion": "v1", "kind": "ServiceAccount",
+                          "metadata": {"name": "learner"}})
+    args = argparse.Namespace(kube=True, context=None, namespace=ns,
+                              kubeconfig=str(controlplane.kubeconfig_for_service_account(
+                                  ns, "learner")))
+    assert doctor.run(args) == 1
+    out = capsys.readouterr().out
+    assert f"user       system:serviceaccount:{ns}:learner" in out
+    assert "Nodes  ! not allowed to list nodes" in out
+    assert ("labelling nodes is not allowed: the DaemonSet nodeSelector and taint steps "
+            "become read-only demonstrations") in out
+    assert "the StatefulSet exercises (Day 10) cannot run (not allowed: get, list, watch, " \
+           "create, patch, delete statefulsets)" in out
