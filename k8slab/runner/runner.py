@@ -69,7 +69,7 @@ class ActionRunner:
             its History.
         answers: quiz answers, question id -> choice; `answer` actions write here.
         stream: the watch stream feeding `state`. The runner drains it during waits and after
-            each action. When None, the runner starts its own watch on first use. Whoever else
+            each action. When None, the runner starts its own watch at once. Whoever else
             drains the same stream into `state` must hold `runner.lock` while doing so.
 
     Thread-safety: call from one worker thread at a time; `lock` guards `state`.
@@ -83,7 +83,8 @@ class ActionRunner:
         self.state = state
         self.answers: dict[str, int] = answers if answers is not None else {}
         self.lock = threading.RLock()
-        self._stream = stream
+        # Watch from the start, so History sees every change the actions cause.
+        self._stream = stream if stream is not None else self._open_watch()
         self._handlers: dict[str, Callable[[dict[str, Any]], _Done]] = {
             "apply": self._apply,
             "delete": self._delete,
@@ -115,8 +116,6 @@ class ActionRunner:
     # -- the watch --------------------------------------------------------------------------
     @property
     def stream(self) -> EventStream:
-        if self._stream is None:
-            self._stream = self._open_watch()
         return self._stream
 
     def _open_watch(self) -> EventStream:
@@ -128,7 +127,7 @@ class ActionRunner:
                   if o.namespace(obj) and o.namespace(obj) != self.namespace}
         watch_all = getattr(self.cluster, "watch_all", None)
         if others and watch_all is not None and self.cluster.backend == "sim":
-            return watch_all(WATCHED_KINDS)  # type: ignore[no-any-return]
+            return watch_all(WATCHED_KINDS)
         return self.cluster.watch()
 
     def sync(self) -> int:

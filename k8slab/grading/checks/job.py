@@ -129,6 +129,10 @@ def parallelism(ctx: GradingContext, p: dict[str, Any]) -> CheckResult:
         return fail(f"up to {peak} pods of {name} ran at once, more than its parallelism "
                     f"{limit}", "the Job controller should never exceed parallelism")
     succeeded = int(o.dig(job, "status.succeeded", 0) or 0)
+    state, why = _state(job)
+    if state == "failed":
+        return fail(f"{name} failed before reaching its completions: {why}",
+                    f"kubectl logs job/{name} shows why its pods fail")
     if completions is not None and succeeded < int(completions):
         return fail(f"{name} has {succeeded}/{completions} completions so far "
                     f"(at most {plural(peak, 'pod')} at once, parallelism {limit})",
