@@ -135,6 +135,8 @@ class ActionRunner:
         with self.lock:
             events = self.stream.drain()
             self.state.apply_all(events)
+            # Time passes on the cluster even when nothing changes (a TTL counting down).
+            self.state.now = max(self.state.now, self.cluster.now())
             return len(events)
 
     def settle(self, timeout: float = 15.0) -> None:

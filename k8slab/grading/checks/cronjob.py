@@ -247,8 +247,8 @@ def suspend_resume(ctx: GradingContext, p: dict[str, Any]) -> CheckResult:
             if ran:
                 return fail(f"{join(ran)} started while {name} was suspended",
                             "a suspended CronJob starts no Jobs")
-            return fail(f"{name} is suspended (no runs since {ctx.now - t.time:.0f}s ago); now "
-                        f"resume it", patch % (name, "false"))
+            return fail(f"{name} has been suspended for {ctx.now - t.time:.0f}s, with no runs; "
+                        f"now resume it", patch % (name, "false"))
         j, r = resumed
         ran = _window_runs(ctx, name, ns, i, j)
         if ran:

@@ -252,7 +252,8 @@ def dns_resolves(ctx: GradingContext, p: dict[str, Any]) -> CheckResult:
             return fail(f"{fqdn} resolves to {join(addresses)}, not to {o.name(pod)}'s IP {ip}",
                         "check the Service's selector")
         names.append(fqdn)
-    return ok(f"{join(names, limit=3)} resolve to their pods' IPs")
+    verb = "resolves to its pod's IP" if len(names) == 1 else "resolve to their pods' IPs"
+    return ok(f"{join(names, limit=3)} {verb}")
 
 
 def _scale_ups_and_downs(ctx: GradingContext, name: str, ns: str
@@ -444,18 +445,19 @@ def rolled_out(ctx: GradingContext, p: dict[str, Any]) -> CheckResult:
     update = o.dig(sts, "status.updateRevision") or ""
     images = template_images(sts)
     pods = _pods(ctx, sts, ns)
-    behind = []
+    behind, waiting = [], []
     for i in range(replicas):
         pod = pods.get(i)
         if pod is None:
-            return fail(f"{name}-{i} does not exist yet", "wait for the StatefulSet controller")
+            waiting.append(f"{name}-{i} does not exist yet")
+            continue
         running = o.container_images(o.dig(pod, "spec", {}) or {})
         stale = (update and revision(pod) and revision(pod) != update) or \
             any(running.get(c) != img for c, img in images.items())
         if stale:
             behind.append(f"{name}-{i}")
         elif not o.pod_ready(pod):
-            return fail(f"{name}-{i} is {pod_problem(ctx, pod)}", "wait for it to be Ready")
+            waiting.append(f"{name}-{i} is {pod_problem(ctx, pod)}")
     if behind:
         partition = _partition(sts)
         why = f" (the partition is {partition})" if partition else ""
@@ -464,6 +466,9 @@ def rolled_out(ctx: GradingContext, p: dict[str, Any]) -> CheckResult:
             if partition else f"kubectl rollout status statefulset/{name}"
         return fail(f"{join(behind)} still {'runs' if len(behind) == 1 else 'run'} the old "
                     f"revision{why}", hint)
+    if waiting:
+        return fail(waiting[0], "wait for the StatefulSet controller")
     rev = f" {update}" if update else ""
-    return ok(f"all {replicas} replicas of {name} run the latest revision{rev} "
-              f"({join(images.values())})")
+    every = f"all {replicas} replicas of {name} run" if replicas != 1 else \
+        f"the 1 replica of {name} runs"
+    return ok(f"{every} the latest revision{rev} ({join(images.values())})")
