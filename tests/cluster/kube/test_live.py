@@ -167,6 +167,9 @@ def test_an_expired_resource_version_is_recovered_by_relisting(
         open_lab: Callable[..., KubeCluster], lab_namespace: str, controlplane: Any) -> None:
     kube = open_lab()
     kube.apply([cm("a", "1"), cm("b", "1")])
+    # The controller-manager adds kube-root-ca.crt to new namespaces; let it land first.
+    Follower(kube.watch(["ConfigMap"]), lab_namespace).until(
+        "kube-root-ca.crt", lambda s: s.get("ConfigMap", "kube-root-ca.crt"))
     stream = EventStream()
     group = WatchGroup(stream)
     watcher = KindWatcher(kube.api, KINDS["ConfigMap"], lab_namespace, group)
