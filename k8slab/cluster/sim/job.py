@@ -23,7 +23,7 @@ Not modelled: podFailurePolicy, successPolicy, backoffLimitPerIndex, managedBy.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,7 +32,7 @@ from k8slab.cluster.sim.core import Controller, SyncKey, owner_reference
 from k8slab.cluster.sim.jobpods import (
     INDEX_KEY,
     TRACKING_FINALIZER,
-    completed_indexes,
+    Indexes,
     finish_time,
     index_of,
     is_active,
@@ -64,13 +64,32 @@ DEADLINE_MESSAGE = "Job was active longer than specified deadline"
 
 @dataclass(slots=True)
 class _Tracking:
-    """What the controller remembers about one Job (upstream: finalizers, the backoff store)."""
+    """What the controller knows about one Job's pods, kept current from the change feed
+    (upstream: the pod informer, the tracking finalizers and the backoff store)."""
 
-    counted: set[str] = field(default_factory=set)  # pod uids already in succeeded/failed
-    gone: dict[str, Obj] = field(default_factory=dict)  # deleted before counted: last state
+    active: dict[str, Obj] = field(default_factory=dict)  # uid -> running or about to
+    terminating: dict[str, Obj] = field(default_factory=dict)  # being deleted, not finished
+    finished: dict[str, Obj] = field(default_factory=dict)  # ended since the last sync
+    counted: set[str] = field(default_factory=set)  # uids already in succeeded/failed
+    done_indexes: set[int] = field(default_factory=set)  # Indexed: succeeded indexes
     failures_since_success: int = 0
     last_failure: float | None = None
     create_errors: int = 0  # consecutive syncs whose pod creation the API refused
+
+    def observe(self, type_: str, pod: Obj) -> None:
+        uid = pod["metadata"]["uid"]
+        gone = type_ == "DELETED"
+        if not gone and is_active(pod):
+            self.active[uid] = pod
+        else:
+            self.active.pop(uid, None)
+        if not gone and is_terminating(pod):
+            self.terminating[uid] = pod
+        else:
+            self.terminating.pop(uid, None)
+        if uid not in self.counted and (gone or is_failed(pod) or (
+                pod.get("status") or {}).get("phase") == "Succeeded"):
+            self.finished[uid] = pod
 
 
 def is_finished(job: Obj) -> bool:
@@ -96,25 +115,30 @@ class JobController(Controller):
 
     def __init__(self, core: Any) -> None:
         super().__init__(core)
-        self._jobs: dict[str, _Tracking] = defaultdict(_Tracking)
+        self._jobs: dict[str, _Tracking] = {}
 
     # -- watching ---------------------------------------------------------------------------
     def keys_for(self, type_: str, old: Obj | None, new: Obj | None) -> Iterable[SyncKey]:
         obj = new if new is not None else old
         assert obj is not None
+        md = obj["metadata"]
         if obj["kind"] == "Job":
             if type_ == "DELETED":
-                self._jobs.pop(obj["metadata"]["uid"], None)
-            return super().keys_for(type_, old, new)
-        ref = next((r for r in obj["metadata"].get("ownerReferences") or ()
-                    if r.get("controller") and r.get("kind") == "Job"), None)
-        if ref is None:
+                self._jobs.pop(md["uid"], None)
+            return ((md["namespace"], md["name"]),)
+        for ref in md.get("ownerReferences") or ():
+            if ref.get("controller") and ref.get("kind") == "Job":
+                break
+        else:
             return ()
         track = self._jobs.get(ref["uid"])
-        if type_ == "DELETED" and track is not None and obj["metadata"]["uid"] not in track.counted:
-            track.gone[obj["metadata"]["uid"]] = obj
+        if track is None:
+            if type_ != "ADDED":
+                return ()
+            track = self._jobs[ref["uid"]] = _Tracking()
+        track.observe(type_, obj)
         # Pod changes reach the Job batched, as upstream's enqueueSyncJobBatched.
-        self.queue((obj["metadata"]["namespace"], ref["name"]), SYNC_BATCH)
+        self.queue((md["namespace"], ref["name"]), SYNC_BATCH)
         return ()
 
     # -- syncing ----------------------------------------------------------------------------
@@ -123,25 +147,24 @@ class JobController(Controller):
         if job is None or is_finished(job):
             return
         now = self.core.clock.now
-        uid = job["metadata"]["uid"]
-        track = self._jobs[uid]
+        track = self._jobs.setdefault(job["metadata"]["uid"], _Tracking())
         spec, status = job["spec"], dict(job.get("status") or {})
         indexed = spec.get("completionMode") == "Indexed"
         completions = spec.get("completions")
-        pods = self.core.store.owned_by(uid, "Pod")
-        active = [p for p in pods if is_active(p)]
-        terminating = sum(1 for p in pods if is_terminating(p))
 
-        # Count pods that finished since the last sync (and pods deleted before we saw them).
-        finished_now = self._newly_finished(pods, track, finishing=False)
-        new_ok = [p for p in finished_now if p["status"]["phase"] == "Succeeded"]
-        new_failed = [p for p in finished_now if p["status"]["phase"] != "Succeeded"]
+        # Count pods that finished since the last sync (even those already deleted).
+        finished_now = sorted(track.finished.values(), key=finish_time)
+        track.finished.clear()
+        track.counted.update(p["metadata"]["uid"] for p in finished_now)
+        new_ok = [p for p in finished_now if (p.get("status") or {}).get("phase") == "Succeeded"]
+        new_failed = [p for p in finished_now if p not in new_ok]
         succeeded = int(status.get("succeeded", 0)) + len(new_ok)
         failed = int(status.get("failed", 0)) + len(new_failed)
-        self._backoff(track, new_ok, new_failed, now)
+        self._backoff(track, new_ok, new_failed)
         if indexed:
-            done_indexes = completed_indexes(pods, int(completions or 0))
-            succeeded = len(done_indexes)
+            track.done_indexes.update(i for p in new_ok if (i := index_of(p)) is not None
+                                      and i < int(completions or 0))
+            succeeded = len(track.done_indexes)
         if status.get("startTime") is None and not spec.get("suspend"):
             status["startTime"] = timestamp(now)
 
@@ -151,7 +174,8 @@ class JobController(Controller):
             finishing = ("Complete", COMPLETE_REASON, COMPLETE_MESSAGE)
         elif (target := _condition(job, "FailureTarget")) is not None:
             finishing = ("Failed", target.get("reason", ""), target.get("message", ""))
-        elif failed > int(spec.get("backoffLimit", 6)) or self._past_limit_on_failure(job, pods):
+        elif failed > int(spec.get("backoffLimit", 6)) or self._past_limit_on_failure(job,
+                                                                                      track):
             finishing = ("Failed", "BackoffLimitExceeded", BACKOFF_MESSAGE)
         elif self._past_deadline(job, status, now):
             finishing = ("Failed", "DeadlineExceeded", DEADLINE_MESSAGE)
@@ -162,35 +186,30 @@ class JobController(Controller):
         suspend_changed = False
         if finishing is not None and finishing[0] == "Failed":
             # Every pod still running is stopped, and counted as failed.
-            for pod in active:
-                self._delete_pod(job, pod)
-            terminating += len(active)
-            failed += len([p for p in active if p["metadata"]["uid"] not in track.counted])
-            track.counted.update(p["metadata"]["uid"] for p in active)
-            active = []
+            running = list(track.active.values())
+            failed += sum(1 for p in running if p["metadata"]["uid"] not in track.counted)
+            for pod in running:
+                self._delete_pod(job, pod, counted=True)
             if _condition(job, "FailureTarget") is None:
                 conditions.append(_new_condition("FailureTarget", finishing[1], finishing[2],
                                                  now))
         elif finishing is None:
-            active_count = self._manage(job, key, active, succeeded, track, now)
-            active_left = [p for p in self.core.store.owned_by(uid, "Pod") if is_active(p)]
-            terminating = sum(1 for p in self.core.store.owned_by(uid, "Pod")
-                              if is_terminating(p))
-            active = active_left
-            done = (succeeded > 0 and active_count == 0) if completions is None else (
-                succeeded >= int(completions) and active_count == 0)
-            if done:
+            self._manage(job, key, succeeded, track, now)
+            completions_met = (succeeded > 0 if completions is None
+                               else succeeded >= int(completions))
+            if completions_met and not track.active:
                 finishing = ("Complete", COMPLETE_REASON, COMPLETE_MESSAGE)
                 conditions.append(_new_condition("SuccessCriteriaMet", *finishing[1:], now))
             else:
                 conditions, suspend_changed = self._suspension(job, conditions, status, now)
 
-        status["active"] = len(active)
-        status["ready"] = sum(1 for p in active if pod_ready(p))
+        terminating = len(track.terminating)
+        status["active"] = len(track.active)
+        status["ready"] = sum(1 for p in track.active.values() if pod_ready(p))
         status["terminating"] = terminating
         status["succeeded"], status["failed"] = succeeded, failed
         if indexed:
-            status["completedIndexes"] = done_indexes.text if completions else ""
+            status["completedIndexes"] = Indexes(track.done_indexes).text
         status["uncountedTerminatedPods"] = {}
         if finishing is not None and terminating == 0:
             conditions.append(_new_condition(*finishing, now))
@@ -198,29 +217,15 @@ class JobController(Controller):
                 status["completionTime"] = timestamp(now)
         status["conditions"] = conditions
         self._write(job, status)
-        self._untrack(track.counted, pods)
+        self._untrack(finished_now)
         if finishing is not None and terminating == 0:
             self._record_finished(job, finishing, succeeded)
         elif finishing is not None or suspend_changed:
             self.queue(key, SYNC_BATCH)
 
     # -- pieces of a sync -------------------------------------------------------------------
-    def _newly_finished(self, pods: list[Obj], track: _Tracking, *, finishing: bool
-                        ) -> list[Obj]:
-        out = []
-        for pod in [*pods, *track.gone.values()]:
-            uid = pod["metadata"]["uid"]
-            if uid in track.counted:
-                continue
-            phase = (pod.get("status") or {}).get("phase")
-            if phase == "Succeeded" or is_failed(pod):
-                out.append(pod)
-                track.counted.add(uid)
-        track.gone.clear()
-        out.sort(key=finish_time)
-        return out
-
-    def _backoff(self, track: _Tracking, ok: list[Obj], failed: list[Obj], now: float) -> None:
+    @staticmethod
+    def _backoff(track: _Tracking, ok: list[Obj], failed: list[Obj]) -> None:
         """Consecutive failures since the last success, as backoff_utils.go counts them."""
         if not ok:
             if failed:
@@ -244,11 +249,11 @@ class JobController(Controller):
         return max(0.0, delay - (now - track.last_failure))
 
     @staticmethod
-    def _past_limit_on_failure(job: Obj, pods: list[Obj]) -> bool:
+    def _past_limit_on_failure(job: Obj, track: _Tracking) -> bool:
         """With restartPolicy OnFailure, container restarts of pods still running count."""
         if job["spec"]["template"]["spec"].get("restartPolicy") != "OnFailure":
             return False
-        total = sum(restarts(p) for p in pods
+        total = sum(restarts(p) for p in (*track.active.values(), *track.terminating.values())
                     if (p.get("status") or {}).get("phase") in ("Pending", "Running"))
         limit = int(job["spec"].get("backoffLimit", 6))
         return total > 0 if limit == 0 else total >= limit
@@ -260,14 +265,15 @@ class JobController(Controller):
             return False
         return now - parse_timestamp(status["startTime"]) >= float(deadline)
 
-    def _manage(self, job: Obj, key: SyncKey, active: list[Obj], succeeded: int,
-                track: _Tracking, now: float) -> int:
-        """Create or delete pods toward the wanted number of active ones; return that count."""
+    def _manage(self, job: Obj, key: SyncKey, succeeded: int, track: _Tracking, now: float
+                ) -> None:
+        """Create or delete pods toward the wanted number of active ones (manageJob)."""
         spec = job["spec"]
+        active = list(track.active.values())
         if spec.get("suspend"):
             for pod in active:
                 self._delete_pod(job, pod, counted=False)
-            return 0
+            return
         parallelism = int(spec.get("parallelism", 1))
         completions = spec.get("completions")
         if completions is None:
@@ -279,33 +285,28 @@ class JobController(Controller):
             victims = sorted(active, key=_removal_order)[:len(active) - want][:MAX_PER_SYNC]
             for pod in victims:
                 self._delete_pod(job, pod, counted=False)
-            return len(active) - len(victims)
+            return
         diff = min(want - len(active), MAX_PER_SYNC)
         if diff <= 0:
-            return len(active)
+            return
         wait = self._backoff_remaining(track, now)
         if wait > 0:
             self.queue(key, wait)
-            return len(active)
+            return
         indexes: list[int | None] = [None] * diff
         if spec.get("completionMode") == "Indexed":
             taken = {index_of(p) for p in active}
-            done = completed_indexes(self.core.store.owned_by(job["metadata"]["uid"], "Pod"),
-                                     int(completions or 0))
-            free = [i for i in range(int(completions or 0)) if i not in taken and i not in done]
-            indexes = list(free[:diff])
-        created = 0
+            free = (i for i in range(int(completions or 0))
+                    if i not in taken and i not in track.done_indexes)
+            indexes = list(itertools.islice(free, diff))
         for index in indexes:
-            ok = self._create_pod(job, index)
-            if not ok:
+            if not self._create_pod(job, index):
                 # Like the real work queue's rate limiter: retry later, backing off.
                 track.create_errors += 1
                 self.queue(key, min(MAX_API_BACKOFF,
                                     API_BACKOFF * 2 ** (track.create_errors - 1)))
-                break
-            created += 1
+                return
             track.create_errors = 0
-        return len(active) + created
 
     def _suspension(self, job: Obj, conditions: list[dict[str, Any]], status: dict[str, Any],
                     now: float) -> tuple[list[dict[str, Any]], bool]:
@@ -339,12 +340,12 @@ class JobController(Controller):
                                 component=self.component)
         return True
 
-    def _delete_pod(self, job: Obj, pod: Obj, *, counted: bool = True) -> None:
-        """Delete a pod; `counted=False` (scale-down, suspend) keeps it out of `failed`, as
-        upstream removes the tracking finalizer before such deletions."""
+    def _delete_pod(self, job: Obj, pod: Obj, *, counted: bool) -> None:
+        """Delete a pod. `counted`: it is already in `failed` (a Job that failed stops its
+        pods); otherwise (scale-down, suspend) it stays out of `failed`, as upstream removes
+        the tracking finalizer before such deletions. Either way it is not counted again."""
         md = pod["metadata"]
-        if not counted:
-            self._jobs[job["metadata"]["uid"]].counted.add(md["uid"])
+        self._jobs[job["metadata"]["uid"]].counted.add(md["uid"])
         try:
             self.core.api.delete("Pod", md["name"], md["namespace"])
         except ClusterError:
@@ -352,12 +353,12 @@ class JobController(Controller):
         self.core.events.normal(job, "SuccessfulDelete", f"Deleted pod: {md['name']}",
                                 component=self.component)
 
-    def _untrack(self, counted: set[str], pods: list[Obj]) -> None:
-        """Drop the tracking finalizer from the pods now counted, as upstream does once a
+    def _untrack(self, pods: list[Obj]) -> None:
+        """Drop the tracking finalizer from the pods just counted, as upstream does once a
         pod's outcome is in the Job's status."""
         for pod in pods:
             md = pod["metadata"]
-            if md["uid"] not in counted or TRACKING_FINALIZER not in (md.get("finalizers") or ()):
+            if TRACKING_FINALIZER not in (md.get("finalizers") or ()):
                 continue
             current = self.core.store.get("Pod", md["namespace"], md["name"])
             if current is None or current["metadata"]["uid"] != md["uid"]:
