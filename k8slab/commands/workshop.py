@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -108,21 +109,26 @@ def _create(ns: argparse.Namespace) -> int:
     console.print(f"workshop [bold]{name}[/] · lesson {lesson.id} · {len(learners)} learners "
                   f"· cluster {where.server}" + (f" (context {admin.context})"
                                                  if admin.context else ""))
-    table = Table(box=None, pad_edge=False)
+    with console.status("provisioning") as spinner:
+        results = create_workshop(
+            admin, lesson, name, learners, out, seconds, server=ns.server,
+            progress=lambda r: spinner.update(f"provisioned {r.learner}"))
+    table = Table(box=None, pad_edge=False, highlight=False)
     for column in ("learner", "namespace", "objects", "token expires", "kubeconfig"):
         table.add_column(column)
-    results = create_workshop(
-        admin, lesson, name, learners, out, seconds, server=ns.server,
-        progress=lambda r: console.print(f"  {r.learner}: {r.summary()}", highlight=False))
     for r in results:
         table.add_row(r.learner, r.namespace, r.summary(), r.expires, str(r.kubeconfig))
     console.print(table)
-    views = adapt_lesson(lesson)
-    demos = [(sid, v) for sid, v in views.items() if v.mode != "ok"]
+    demos = [(sid, v) for sid, v in adapt_lesson(lesson).items() if v.mode != "ok"]
     if demos:
-        console.print("\nfor workshop learners:")
+        console.print(f"\n{len(demos)} steps work differently for workshop learners:")
+        steps = Table(box=None, pad_edge=False, show_header=False, highlight=False)
+        steps.add_column(style="bold")
+        steps.add_column(no_wrap=True)
+        steps.add_column(overflow="fold")
         for sid, v in demos:
-            console.print(f"  [bold]{v.mode}[/] {sid}: {v.reason}", highlight=False)
+            steps.add_row(v.mode, sid, v.reason)
+        console.print(steps)
     first = results[0]
     console.print(
         f"\nkubeconfigs (mode 0600) are in [bold]{out}[/]. Give each learner theirs; they run:\n"
@@ -150,8 +156,12 @@ def _monitor(ns: argparse.Namespace) -> WorkshopMonitor:
 def _status(ns: argparse.Namespace) -> int:
     status = _monitor(ns).load()
     if ns.json:
-        json.dump(status.to_json(), sys.stdout, indent=2, sort_keys=False)
-        sys.stdout.write("\n")
+        try:
+            sys.stdout.write(json.dumps(status.to_json(), indent=2) + "\n")
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # `| head` closed the pipe: not an error. Keep Python's exit flush quiet.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     _print_status(status)
     return 0

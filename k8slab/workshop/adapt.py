@@ -28,14 +28,9 @@ Mode = Literal["ok", "rewritten", "demo"]
 
 # Risks the `baseline` Pod Security level rejects: a learner cannot run these at all.
 POD_SECURITY_RISKS = ("hostPath", "privileged", "hostNetwork", "hostPID", "hostIPC", "hostPort")
-_RISK_REASON = {
-    "hostPath": "mounts a hostPath volume",
-    "privileged": "runs a privileged container",
-    "hostNetwork": "uses the node's network",
-    "hostPID": "uses the node's process namespace",
-    "hostIPC": "uses the node's IPC namespace",
-    "hostPort": "binds a port on the node",
-}
+_NODE_CHANGE = {"label-node": "node labels", "unlabel-node": "node labels",
+                "taint-node": "node taints", "untaint-node": "node taints",
+                "add-node": "the set of nodes", "remove-node": "the set of nodes"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,9 +114,9 @@ def adapt_step(lesson: Lesson, step: Step) -> StepView:
         risks = manifest_risks(manifest)
         blocked = sorted(r for r in risks if r in POD_SECURITY_RISKS)
         if blocked:
-            why = " and ".join(_RISK_REASON[r] for r in blocked)
-            return StepView("demo", f"{name} {why}, which workshop namespaces do not allow: "
-                                    "the instructor shows it", earnable=False)
+            return StepView("demo", f"{name} needs {', '.join(blocked)}, which the namespace's "
+                                    "Pod Security level refuses: the instructor shows it",
+                            earnable=False)
         scoped = sorted(r.split(":", 1)[1] for r in risks if r.startswith("cluster-scoped:"))
         if scoped:
             return StepView("demo", f"{name} creates cluster-wide objects ({', '.join(scoped)}): "
@@ -130,9 +125,9 @@ def adapt_step(lesson: Lesson, step: Step) -> StepView:
             rewritten.append(name)
     admin = _admin_actions(step.actions)
     if admin:
-        what = ", ".join(sorted({a.spec.help.split(" (")[0].rstrip(".").lower() for a in admin}))
-        return StepView("demo", f"the instructor changes the shared nodes ({what}); "
-                                "your own objects react to it")
+        what = " and ".join(sorted({_NODE_CHANGE.get(a.kind, "the nodes") for a in admin}))
+        return StepView("demo", f"only the instructor may change {what}: apply yours and "
+                                "watch it react when they do")
     if step.cluster_admin:
         return StepView("demo", "needs cluster-wide power: the instructor shows this step",
                         earnable=False)

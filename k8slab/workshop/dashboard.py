@@ -66,6 +66,13 @@ def describe(item: ItemStatus) -> str:
     return f"{words}: {item.detail}" if item.detail else words
 
 
+STUCK_WIDTH = 48  # the detail line under the grid shows the rest
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
 def _same(a: object, b: Text) -> bool:
     # Text equality ignores the base style, and the colour is the point here.
     return isinstance(a, Text) and a.plain == b.plain and a.style == b.style
@@ -193,7 +200,7 @@ class WorkshopDashboard(App[None]):
         yield Static(id="summary")
         yield DataTable(id="grid", fixed_columns=2, cursor_type="cell", zebra_stripes=True)
         yield Static(id="detail")
-        yield Static(LEGEND, id="legend")
+        yield Static(LEGEND + "   [bold]⏎[/] a learner's resources", id="legend")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -239,8 +246,7 @@ class WorkshopDashboard(App[None]):
         n = len(status.learners)
         values = {iid: Text(str(totals[iid]), style="bold green" if n and totals[iid] == n
                             else "bold") for iid in columns}
-        self._put(grid, TOTAL_ROW, {"learner": Text("Σ done", style="bold"),
-                                    "done": Text(f"{sum(r.passed for r in status.learners)}"),
+        self._put(grid, TOTAL_ROW, {"learner": Text("Σ done", style="bold"), "done": Text(""),
                                     **values, "stuck": Text(self._stuck_count(status))})
         # Keep the totals row last when learners join.
         if grid.get_row_index(TOTAL_ROW) != grid.row_count - 1:
@@ -256,7 +262,7 @@ class WorkshopDashboard(App[None]):
             "learner": Text(row.learner, style="bold red" if row.stuck else "bold"),
             "done": Text(f"{row.passed}/{row.earnable}",
                          style="bold green" if row.passed == row.earnable else ""),
-            "stuck": Text(row.stuck, style="red"),
+            "stuck": Text(_clip(row.stuck, STUCK_WIDTH), style="red"),
         }
         for iid, item in row.items.items():
             values[iid] = cell(item)

@@ -116,13 +116,15 @@ class WorkshopMonitor:
         return self._states.get(ns) if ns else None
 
     def _grade(self, ns: str, now: float) -> None:
+        first = ns not in self._rows
         times = self._pass_times.setdefault(ns, {})
         row = grade_learner(self.lesson, self._learners[ns], ns, self._states[ns],
                             demo=self._demo, now=now, stuck_after=self.stuck_after,
                             pass_times=times)
         for iid, item in row.items.items():
             if item.state == "passed" and iid not in times:
-                times[iid] = now
+                # Passed before the dashboard started: when is unknown, so it is no activity.
+                times[iid] = 0.0 if first else now
         if times and max(times.values()) > row.last_activity:
             row = dataclasses.replace(row, last_activity=max(times.values()))
         self._rows[ns] = row

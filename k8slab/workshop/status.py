@@ -200,9 +200,17 @@ def grade_learner(lesson: Lesson, learner: str, namespace: str, state: ClusterSt
     if record and record.history:
         reported = GradingContext(_with_history(state, record.history), namespace, answers)
     items: dict[str, ItemStatus] = {}
+    order = {step.id: i for i, step in enumerate(lesson.steps)}
+    at = order.get(record.step or "", -1) if record else -1
     for item in lesson.checklist:
-        items[item.id] = _grade_item(item, ctx, reported, record, demo, state, namespace, now,
-                                     stuck_after)
+        status = _grade_item(item, ctx, reported, record, demo, state, namespace, now,
+                             stuck_after)
+        if status.state in ("progress", "failing") and at >= 0 and \
+                order.get(item.step or "", -1) > at:
+            # Objects of a later step exist (shared names like `web`), but the learner's
+            # k8slab says they have not got there yet.
+            status = ItemStatus("todo", "", status.detail)
+        items[item.id] = status
     activity = last_activity(state, namespace, record, pass_times)
     return LearnerStatus(learner, namespace, items,
                          step=record.step if record else None,
@@ -240,14 +248,17 @@ def _grade_item(item: ChecklistItem, ctx: GradingContext, reported: GradingConte
 
 def last_activity(state: ClusterState, namespace: str, record: ProgressRecord | None,
                   pass_times: Mapping[str, float] | None = None) -> float:
-    """The latest sign of the learner doing something: an object created in their namespace,
-    a progress save, or an item the dashboard saw pass."""
+    """The latest sign of the learner doing something: an object they created in their
+    namespace (not one a controller made for them), a progress save, or an item the
+    dashboard saw pass."""
     times = [record.saved] if record else []
     times += list((pass_times or {}).values())
     for kind in NAMESPACED_KINDS:
         if kind == "Event":
             continue
         for obj in state.list(kind, namespace):
+            if o.meta(obj).get("ownerReferences"):
+                continue  # a CronJob's Jobs keep coming while the learner sits idle
             t = parse_time(o.dig(obj, "metadata.creationTimestamp"))
             if t is not None:
                 times.append(t)

@@ -28,7 +28,7 @@ def test_reasons_say_why() -> None:
     views = adapt_lesson(mini_lesson())
     assert "hostPath" in views["fluentd"].reason
     assert "kube-system" in views["agent"].reason and "your own namespace" in views["agent"].reason
-    assert "nodes" in views["gpu"].reason
+    assert views["gpu"].reason.startswith("only the instructor may change node labels")
     assert "StorageClass" in views["storage"].reason
     # A node label set by the instructor still reaches each learner's DaemonSet.
     assert views["gpu"].earnable

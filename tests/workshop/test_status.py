@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from k8slab.lessons.model import Check, ChecklistItem, Lesson
+from k8slab.lessons.model import Check, ChecklistItem, Lesson, Part, Step
 from k8slab.state.history import Transition
 from k8slab.workshop.status import LearnerStatus, WorkshopStatus, grade_learner, state_from_objects
 from tests.workshop.lessons import mini_lesson, statefulset_lesson
@@ -136,3 +136,27 @@ def test_history_only_the_learner_saw_counts_as_learner_reported() -> None:
     reported = grade([ds, progress(NS, "mini", {}, history)], lesson)
     assert reported.items["replaced"].state == "passed"
     assert reported.items["replaced"].source == "learner"
+
+
+def test_items_of_later_steps_wait_for_the_learner() -> None:
+    # `web` exists and is broken, but the learner's k8slab says they are still on an earlier
+    # step than the item's: it is not theirs to fix yet.
+    lesson = statefulset_lesson()
+    later = ChecklistItem("later", "Scale web", "scale",
+                          checks=(Check("statefulset-ready", {"statefulset": "web",
+                                                              "replicas": 5}),))
+    parts = (*lesson.parts, Part("more", "More", (Step("scale", "Scale", ""),)))
+    lesson = dataclasses.replace(lesson, parts=parts, checklist=(*lesson.checklist, later))
+    broken = [statefulset(NS, ready=0), service(NS), pod(NS, "web-0", ready=False),
+              warning(NS, "web-0", "FailedScheduling", "0/3 nodes", NOW - 10)]
+    early = grade([*broken, progress(NS, "day10", {"step": "simple-sts"})], lesson)
+    assert early.items["sts-ready"].state == "failing"
+    assert early.items["later"].state == "todo"
+    there = grade([*broken, progress(NS, "day10", {"step": "scale"})], lesson)
+    assert there.items["later"].state == "failing"
+
+
+def test_objects_made_by_controllers_are_not_learner_activity() -> None:
+    idle = grade([statefulset(NS, ready=3, created=NOW - 1500), service(NS, created=NOW - 1500),
+                  pod(NS, "web-0", created=NOW - 30)])
+    assert idle.last_activity == NOW - 1500
