@@ -9,6 +9,9 @@ Fixtures:
 
 Environment:
     K8SLAB_CONTROLPLANE_BUILD=0   never run build.sh from the tests; fail if binaries are missing
+    K8SLAB_CONTROLPLANE_ATTACH=1  use the plane `scripts/controlplane up` left running (or =DIR
+                                  for a plane's work directory); it is not stopped afterwards.
+                                  Tests that stop or restart their own plane still start one.
 """
 
 from __future__ import annotations
@@ -18,11 +21,18 @@ import os
 import secrets
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.controlplane.plane import ControlPlane, ControlPlaneError, ensure_binaries, reap_stale
+from tests.controlplane.plane import (
+    ControlPlane,
+    ControlPlaneError,
+    default_run_dir,
+    ensure_binaries,
+    reap_stale,
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -35,6 +45,10 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def controlplane(request: pytest.FixtureRequest) -> Iterator[ControlPlane]:
     """A running control plane: 3 fake nodes, a default `standard` StorageClass, 30 PVs."""
+    attach = os.environ.get("K8SLAB_CONTROLPLANE_ATTACH", "")
+    if attach:
+        yield _attached(Path(attach) if attach != "1" else default_run_dir())
+        return
     build = os.environ.get("K8SLAB_CONTROLPLANE_BUILD", "1") != "0"
     capture = request.config.pluginmanager.getplugin("capturemanager")
     try:
@@ -47,9 +61,26 @@ def controlplane(request: pytest.FixtureRequest) -> Iterator[ControlPlane]:
             bin_dir = ensure_binaries(build=build, stream=sys.stderr)
         cp = ControlPlane(bin_dir=bin_dir).start()
     except ControlPlaneError as e:
-        pytest.fail(str(e), pytrace=False)
+        problem = str(e)
+    else:
+        problem = ""
+    if problem:
+        pytest.fail(problem, pytrace=False)
     yield cp
     cp.stop()
+
+
+def _attached(directory: Path) -> ControlPlane:
+    try:
+        cp = ControlPlane.attach(directory)
+    except ControlPlaneError as e:
+        problem = f"{e}\nStart one with: scripts/controlplane up"
+    else:
+        dead = [name for name, ok in cp.alive().items() if not ok]
+        problem = f"control plane in {directory} has dead components: {dead}" if dead else ""
+    if problem:
+        pytest.fail(problem, pytrace=False)
+    return cp
 
 
 @pytest.fixture(scope="session")

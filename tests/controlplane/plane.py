@@ -53,6 +53,7 @@ __all__ = [
     "ControlPlaneError",
     "NodeSpec",
     "built_versions",
+    "default_run_dir",
     "ensure_binaries",
     "pid_alive",
     "port_is_listening",
@@ -68,6 +69,13 @@ POD_CIDR = "10.244.0.0/16"
 
 
 # ---- the control plane ----------------------------------------------------------------------
+
+
+def default_run_dir() -> Path:
+    """Where `scripts/controlplane up` keeps the plane it leaves running."""
+    base = os.environ.get("XDG_RUNTIME_DIR") or os.environ.get("XDG_CACHE_HOME")
+    root = Path(base) if base else Path.home() / ".cache"
+    return root / "k8slab" / "controlplane-run"
 
 
 class ControlPlane:
@@ -122,6 +130,7 @@ class ControlPlane:
             self.groups[name] = list(groups)
         self.version = ""
         self.startup_seconds = 0.0
+        self.timings: dict[str, float] = {}  # seconds each readiness wait took
         self._ssl: ssl.SSLContext | None = None
 
     # -- paths and public attributes
@@ -214,32 +223,33 @@ class ControlPlane:
         elif self.workdir.exists():
             self.save_state()
 
-    def restart_apiserver(self, timeout: float | None = None) -> None:
-        """Kill kube-apiserver and start it again on the same port; wait for /readyz."""
-        comp = self.components["apiserver"]
-        comp.stop()
+    def restart_apiserver(self, grace: float = 2.0, timeout: float | None = None) -> None:
+        """Stop kube-apiserver and start it again on the same port; wait for /readyz.
+
+        The API server gets SIGTERM, then SIGKILL after `grace` seconds: a graceful shutdown
+        otherwise waits up to --request-timeout (60s) for open watches, which never end by
+        themselves. Either way clients see their connections close and must reconnect.
+        """
+        self.kill_apiserver(grace)
+        self.start_apiserver(timeout=timeout)
+
+    def kill_apiserver(self, grace: float = 2.0) -> None:
+        """Stop kube-apiserver only (see start_apiserver); its port is free when this returns."""
+        self.components["apiserver"].stop(grace=grace)
         deadline = time.monotonic() + 10
         while port_is_listening(self.ports["apiserver"]) and time.monotonic() < deadline:
             time.sleep(0.05)
-        comp.start()
-        self._wait(
-            "kube-apiserver /readyz after restart",
-            self._apiserver_ready,
-            "apiserver",
-            timeout=timeout,
-        )
-        self.save_state()
 
-    def kill_apiserver(self) -> None:
-        """Stop kube-apiserver only (see start_apiserver), e.g. to test a client's reconnection."""
-        self.components["apiserver"].stop()
-
-    def start_apiserver(self, wait: bool = True) -> None:
+    def start_apiserver(self, wait: bool = True, timeout: float | None = None) -> None:
+        """Start kube-apiserver again after kill_apiserver, on the same port and etcd."""
         comp = self.components["apiserver"]
         if not comp.alive():
             comp.start()
         if wait:
-            self._wait("kube-apiserver /readyz", self._apiserver_ready, "apiserver")
+            self._wait(
+                "kube-apiserver /readyz", self._apiserver_ready, "apiserver", timeout=timeout
+            )
+        self.save_state()
 
     def alive(self) -> dict[str, bool]:
         return {name: comp.alive() for name, comp in self.components.items()}
@@ -522,7 +532,8 @@ class ControlPlane:
     def _wait(
         self, what: str, check: Callable[[], bool], *components: str, timeout: float | None = None
     ) -> None:
-        deadline = time.monotonic() + (timeout or self.startup_timeout)
+        started = time.monotonic()
+        deadline = started + (timeout or self.startup_timeout)
         last_error: BaseException | None = None
         while True:
             for name, comp in self.components.items():
@@ -533,6 +544,7 @@ class ControlPlane:
                     )
             try:
                 if check():
+                    self.timings[what] = round(time.monotonic() - started, 2)
                     return
                 last_error = None
             except (OSError, urllib.error.URLError, ValueError, KeyError, ssl.SSLError) as e:

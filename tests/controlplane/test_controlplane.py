@@ -291,7 +291,7 @@ def test_released_volume_returns_to_the_pool(core: Any, controlplane_namespace: 
 
 @pytest.fixture
 def second_plane(controlplane: ControlPlane) -> Iterator[ControlPlane]:
-    """A separate plane, so that stopping it does not disturb the session's."""
+    """A separate plane, so that restarting and stopping it does not disturb the session's."""
     cp = ControlPlane(bin_dir=controlplane.bin_dir).start()
     try:
         yield cp
@@ -299,8 +299,9 @@ def second_plane(controlplane: ControlPlane) -> Iterator[ControlPlane]:
         cp.stop()
 
 
-def test_restart_apiserver_keeps_port_and_data(second_plane: ControlPlane) -> None:
+def test_restart_apiserver_then_stop_leaves_nothing(second_plane: ControlPlane) -> None:
     cp = second_plane
+    # restart_apiserver: same port, new process, same etcd data.
     port = cp.ports["apiserver"]
     old_pid = cp.pids()["apiserver"]
     cp.request(
@@ -318,21 +319,12 @@ def test_restart_apiserver_keeps_port_and_data(second_plane: ControlPlane) -> No
     assert cp.pids()["apiserver"] != old_pid
     assert cp.get("/api/v1/namespaces/default/configmaps/survivor")["data"] == {"a": "1"}
 
-
-def test_stop_leaves_no_process_or_port(second_plane: ControlPlane) -> None:
-    cp = second_plane
+    # stop: no process, no listening port, no work directory left.
     components = list(cp.components.values())
+    assert all(c.alive() for c in components)
     pids = [(c.pid, c.start_time) for c in components]
     ports = list(cp.ports.values())
-    workdir = cp.workdir
-    assert all(c.alive() for c in components)
     cp.stop()
-    for pid, start in pids:
-        assert not _running(pid, start), pid
-    listening = [p for p in ports if port_is_listening(p)]
-    assert listening == []
-    assert not workdir.exists()
-
-
-def _running(pid: int | None, start_time: str | None) -> bool:
-    return pid is not None and pid_alive(pid, start_time)
+    assert [pid for pid, start in pids if pid is not None and pid_alive(pid, start)] == []
+    assert [p for p in ports if port_is_listening(p)] == []
+    assert not cp.workdir.exists()
