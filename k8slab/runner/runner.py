@@ -180,16 +180,16 @@ class ActionRunner:
         return self.run_all(step.solution)
 
     def solve(self, lesson: Lesson | None = None) -> list[ActionOutcome]:
-        """Run every step's reference solution in order, then answer every quiz question
-        correctly. Stops at the first failing action."""
+        """Run every step's reference solution in order, stopping at the first failing
+        action, and answer every quiz question correctly (whatever the actions did)."""
         lesson = lesson or self.lesson
+        self.answer_all(lesson)
         out: list[ActionOutcome] = []
         for step in lesson.steps:
             done = self.run_solution(step)
             out.extend(done)
             if done and not done[-1].ok:
-                return out
-        self.answer_all(lesson)
+                break
         return out
 
     def answer_all(self, lesson: Lesson | None = None) -> None:
