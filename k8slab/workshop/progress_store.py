@@ -1,7 +1,8 @@
 """A learner's progress kept in their own namespace, where the instructor can read it.
 
-`k8slab run/check --kube` calls `save_progress` after a quiz answer, a finished step or a newly
-passed item; the workshop dashboard reads it back with `load_record`/`parse_record`. It lives in
+`k8slab run/check --kube` calls `save_progress` (or, from the TUI, `ProgressMirror.update`)
+after a quiz answer, a finished step or a newly passed item; the workshop dashboard reads it
+back with `parse_record`. It lives in
 the ConfigMap `k8slab-progress`, one key per lesson (`day10.json`), holding:
 
 - the learner's `k8slab.progress.Progress` (step, answers, passed items), and
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -193,3 +194,56 @@ def membership(cluster: Cluster, namespace: str | None = None) -> Membership | N
     if labels.get(LABEL_MANAGED_BY) != MANAGED_BY or not labels.get(LABEL_WORKSHOP):
         return None
     return Membership(labels[LABEL_WORKSHOP], labels.get(LABEL_LEARNER, ""))
+
+
+class ProgressMirror:
+    """Keeps a learner's `k8slab-progress` ConfigMap current without a write per watch event.
+
+    Call `update()` whenever progress or history may have changed (the TUI: after each batch
+    of events, answer or step change). A change to the progress itself (an answer, a passed
+    item, the step) is written at once; history alone at most every `history_interval`
+    seconds. Failures never raise: the lab goes on, `problem` says what went wrong.
+
+    Args:
+        cluster: the learner's cluster (a real one: `backend == "kube"`).
+        namespace: the learner's namespace.
+        lesson_id: the lesson.
+    """
+
+    def __init__(self, cluster: Cluster, namespace: str, lesson_id: str, *,
+                 history_interval: float = 30.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.cluster = cluster
+        self.namespace = namespace
+        self.lesson_id = lesson_id
+        self.history_interval = history_interval
+        self.clock = clock
+        self.problem: ClusterError | None = None
+        self.saves = 0
+        self._saved_progress: str | None = None
+        self._saved_history = -1
+        self._saved_at = float("-inf")
+
+    def update(self, progress: Mapping[str, Any] | Any,
+               history: Iterable[Transition] | History | None = None, *,
+               force: bool = False) -> bool:
+        """Save if something worth saving changed; True if it wrote."""
+        data = progress.to_json() if hasattr(progress, "to_json") else dict(progress)
+        data = {k: v for k, v in data.items() if k != "updated"}  # changes on every save
+        fingerprint = json.dumps(data, sort_keys=True, default=str)
+        items = list(history) if history is not None else []
+        changed = fingerprint != self._saved_progress
+        grew = len(items) != self._saved_history and \
+            self.clock() - self._saved_at >= self.history_interval
+        if not (force or changed or grew):
+            return False
+        try:
+            save_progress(self.cluster, self.namespace, self.lesson_id, progress, items)
+        except ClusterError as e:
+            self.problem = e
+            return False
+        self.problem = None
+        self.saves += 1
+        self._saved_progress, self._saved_history = fingerprint, len(items)
+        self._saved_at = self.clock()
+        return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from k8slab.errors import NotFound
+from k8slab.errors import Forbidden, NotFound
 from k8slab.progress import Progress
 from k8slab.state.history import Transition
 from k8slab.workshop import progress_store as ps
@@ -95,3 +95,39 @@ def test_membership_from_namespace_labels() -> None:
         "app.kubernetes.io/managed-by": "k8slab", "k8slab.io/workshop": "ws",
         "k8slab.io/learner": "ana"}}}
     assert ps.membership(cluster) == ps.Membership("ws", "ana")  # type: ignore[arg-type]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_mirror_writes_progress_at_once_and_history_sparingly() -> None:
+    cluster, clock = FakeCluster(), Clock()
+    mirror = ps.ProgressMirror(cluster, "ws-ana", "day10",  # type: ignore[arg-type]
+                               history_interval=30, clock=clock)
+    progress = Progress("day10", "kube", "ws-ana")
+    assert mirror.update(progress, transitions(1))
+    assert not mirror.update(progress, transitions(1))  # nothing new
+    clock.now = 10
+    assert not mirror.update(progress, transitions(5))  # history only, too soon
+    progress.answers["q"] = 1
+    assert mirror.update(progress, transitions(5))  # an answer: at once
+    clock.now = 45
+    assert mirror.update(progress, transitions(9))  # history, after the interval
+    assert mirror.saves == 3
+    record = ps.load_progress(cluster, "ws-ana", "day10")  # type: ignore[arg-type]
+    assert record is not None and record.answers == {"q": 1} and len(record.history) == 9
+
+
+def test_mirror_never_raises() -> None:
+    class Refusing(FakeCluster):
+        def patch(self, *a: Any, **k: Any) -> dict[str, Any]:
+            raise Forbidden("You are not allowed to patch configmaps")
+
+    mirror = ps.ProgressMirror(Refusing(), "ws-ana", "day10")  # type: ignore[arg-type]
+    assert not mirror.update({"answers": {}})
+    assert isinstance(mirror.problem, Forbidden)
