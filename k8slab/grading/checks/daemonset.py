@@ -348,18 +348,19 @@ def pod_replaced(ctx: GradingContext, p: dict[str, Any]) -> CheckResult:
     for old in deleted:
         gone = old.gone
         assert gone is not None
-        for new in lives:
-            if new is old or new.created is None or new.created.index < gone.index:
-                continue
-            if old.node not in new.nodes:
-                continue
-            if old.revision and new.revision and old.revision != new.revision:
-                continue  # replaced by a rollout, not after a deletion
-            if new.ready is None:
-                waiting = f"{new.name} replaced {old.name} on {old.node} but is not Ready yet"
-                continue
-            return ok(f"{old.name} on {old.node} was deleted and {new.name} replaced it "
-                      f"there {max(0.0, new.created.time - gone.time):.0f}s later")
+        after = [new for new in lives if new is not old and new.created is not None
+                 and new.created.index >= gone.index and old.node in new.nodes]
+        if not after:
+            continue
+        new = min(after, key=lambda life: life.created or gone)
+        if old.revision and new.revision and old.revision != new.revision:
+            continue  # a rollout replaced it with the new template, not a deletion
+        if new.ready is None:
+            waiting = f"{new.name} replaced {old.name} on {old.node} but is not Ready yet"
+            continue
+        assert new.created is not None
+        return ok(f"{old.name} on {old.node} was deleted and {new.name} replaced it "
+                  f"there {max(0.0, new.created.time - gone.time):.0f}s later")
     old = deleted[-1]
     return fail(waiting or f"{old.name} on {old.node} was deleted and nothing has replaced it "
                            f"there yet", "wait for the DaemonSet controller")
