@@ -114,11 +114,14 @@ def _create(ns: argparse.Namespace) -> int:
             admin, lesson, name, learners, out, seconds, server=ns.server,
             progress=lambda r: spinner.update(f"provisioned {r.learner}"))
     table = Table(box=None, pad_edge=False, highlight=False)
-    for column in ("learner", "namespace", "objects", "token expires", "kubeconfig"):
-        table.add_column(column)
+    for column in ("learner", "namespace", "kubeconfig", "objects"):
+        table.add_column(column, no_wrap=column != "objects")
     for r in results:
-        table.add_row(r.learner, r.namespace, r.summary(), r.expires, str(r.kubeconfig))
+        table.add_row(r.learner, r.namespace, r.kubeconfig.name, r.summary())
     console.print(table)
+    expiry = min(r.expires for r in results)
+    console.print(f"tokens valid until {expiry} (run create again for fresh ones)",
+                  highlight=False)
     demos = [(sid, v) for sid, v in adapt_lesson(lesson).items() if v.mode != "ok"]
     if demos:
         console.print(f"\n{len(demos)} steps work differently for workshop learners:")
@@ -131,7 +134,7 @@ def _create(ns: argparse.Namespace) -> int:
         console.print(steps)
     first = results[0]
     console.print(
-        f"\nkubeconfigs (mode 0600) are in [bold]{out}[/]. Give each learner theirs; they run:\n"
+        f"\nkubeconfigs (mode 0600) are in [bold]{out}/[/]. Give each learner theirs; they run:\n"
         f"  k8slab run {lesson.id} --kube --kubeconfig {first.kubeconfig.name} "
         f"--namespace {first.namespace}\n"
         f"Watch everyone: k8slab workshop dashboard --name {name}", highlight=False)

@@ -44,7 +44,9 @@ RBAC_GROUP = "rbac.authorization.k8s.io"
 READ_KINDS = ("Pod", "Service", "Endpoints", "EndpointSlice", "ConfigMap",
               "PersistentVolumeClaim", "Event", "StatefulSet", "DaemonSet",
               "ControllerRevision", "Job", "CronJob", "ResourceQuota", "LimitRange",
-              "ServiceAccount")
+              "ServiceAccount", "Deployment", "ReplicaSet", "Role", "RoleBinding")
+# Also read-only, so `kubectl get all` and `k8slab reset` work without a wall of 403s.
+EXTRA_READ = (("", "replicationcontrollers"), ("autoscaling", "horizontalpodautoscalers"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +156,9 @@ def _manifest_kinds(lesson: Lesson) -> Iterator[Kind]:
 def role_rules(lesson: Lesson) -> list[dict[str, Any]]:
     """The learner Role's rules for `lesson`: exactly what it needs inside one namespace.
 
-    - read (get/list/watch) every kind the lab shows, events in both API groups, and pod logs;
+    - read (get/list/watch) every kind the lab shows, what `kubectl get all` lists, the
+      namespace's own Roles and RoleBindings (to see why something is refused), events in
+      both API groups, and pod logs; never Secrets;
     - write every namespaced kind the lesson's manifests declare (kube-system objects included:
       they are rewritten into the learner's namespace), and delete the claims their
       StatefulSets' volumeClaimTemplates stamp out;
@@ -169,6 +173,8 @@ def role_rules(lesson: Lesson) -> list[dict[str, Any]]:
     for name in READ_KINDS:
         k = KINDS[name]
         g.allow(k.group, k.plural, READ)
+    for group, resource in EXTRA_READ:
+        g.allow(group, resource, READ)
     g.allow("events.k8s.io", "events", READ)
     g.allow("", "pods/log", ("get",))
     for k in _manifest_kinds(lesson):

@@ -33,6 +33,9 @@ def rules() -> list[dict]:
     ("list", "events", ""),
     ("list", "events", "events.k8s.io"),
     ("watch", "persistentvolumeclaims", ""),
+    ("list", "deployments", "apps"),  # kubectl get all
+    ("list", "horizontalpodautoscalers", "autoscaling"),
+    ("list", "rolebindings", "rbac.authorization.k8s.io"),  # why am I refused?
 ])
 def test_role_allows_what_the_lesson_does(rules: list[dict], verb: str, resource: str,
                                           group: str) -> None:
@@ -43,6 +46,9 @@ def test_role_allows_what_the_lesson_does(rules: list[dict], verb: str, resource
     ("patch", "nodes", ""),  # label-node is the instructor's
     ("create", "rolebindings", "rbac.authorization.k8s.io"),
     ("create", "roles", "rbac.authorization.k8s.io"),
+    ("patch", "roles", "rbac.authorization.k8s.io"),
+    ("bind", "clusterroles", "rbac.authorization.k8s.io"),
+    ("escalate", "roles", "rbac.authorization.k8s.io"),
     ("create", "storageclasses", "storage.k8s.io"),  # cluster-scoped: a demo
     ("create", "persistentvolumeclaims", ""),  # no manifest declares one
     ("create", "pods", ""),
