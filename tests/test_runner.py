@@ -280,3 +280,75 @@ def test_solve_answers_every_question(day10: ActionRunner) -> None:
     day10.answer_all()
     questions = [q for item in day10.lesson.checklist for q in item.quiz]
     assert questions and all(day10.answers[q.id] == q.answer for q in questions)
+
+
+# -- on a real API server ---------------------------------------------------------------------
+
+@pytest.fixture
+def kube10(controlplane: Any, controlplane_namespace: str) -> Iterator[ActionRunner]:
+    lesson = _lesson("day10")
+    cluster = open_cluster(lesson, kube=True, kubeconfig=str(controlplane.kubeconfig),
+                           namespace=controlplane_namespace)
+    try:
+        runner = ActionRunner(cluster, lesson, ClusterState(cluster.namespace))
+        runner.settle()
+        yield runner
+    finally:
+        cluster.close()
+
+
+@pytest.mark.controlplane
+def test_kube_apply_and_wait_in_real_time(kube10: ActionRunner) -> None:
+    assert act(kube10, "apply", manifest="simple-statefulset.yaml").ok
+    out = act(kube10, "wait", timeout=120, **{"for": {"kind": "statefulset-ready",
+                                                        "statefulset": "web"}})
+    assert out.ok, out.message
+    grade = act(kube10, "wait", timeout=30, **{"for": {"kind": "ordered-creation",
+                                                         "statefulset": "web"}})
+    assert grade.ok, grade.message
+
+
+@pytest.mark.controlplane
+def test_kube_manual_trigger_matches_kubectl(controlplane: Any,
+                                             controlplane_namespace: str) -> None:
+    lesson = _lesson("day11")
+    cluster = open_cluster(lesson, kube=True, kubeconfig=str(controlplane.kubeconfig),
+                           namespace=controlplane_namespace)
+    try:
+        runner = ActionRunner(cluster, lesson, ClusterState(cluster.namespace))
+        assert act(runner, "apply", manifest="system-maintenance.yaml").ok
+        out = act(runner, "trigger-cronjob", cronjob="system-maintenance",
+                  job="manual-maintenance")
+        assert out.ok, out.message
+        job = cluster.get("Job", "manual-maintenance")
+        ref = o.owner(job)
+        assert ref is not None and ref["kind"] == "CronJob"
+        assert ref["uid"] == o.uid(cluster.get("CronJob", "system-maintenance"))
+        assert o.annotations(job)["cronjob.kubernetes.io/instantiate"] == "manual"
+        seen = act(runner, "wait", timeout=30, **{"for": {
+            "kind": "cronjob-manual-trigger", "cronjob": "system-maintenance"}})
+        assert seen.ok, seen.message
+        too_long = act(runner, "advance-clock", seconds=3600)
+        assert not too_long.ok and "cannot be moved" in too_long.message
+        nodes = act(runner, "add-node", name="worker-9")
+        assert not nodes.ok and "only on the embedded sim" in nodes.message
+    finally:
+        cluster.close()
+
+
+@pytest.mark.controlplane
+def test_kube_node_labels_and_taints(kube10: ActionRunner) -> None:
+    node = sorted(o.name(n) for n in kube10.cluster.list("Node")
+                  if "node-role.kubernetes.io/control-plane" not in o.labels(n))[0]
+    try:
+        assert act(kube10, "label-node", node=node, labels={"k8slab-test": "yes"}).ok
+        assert o.labels(kube10.cluster.get("Node", node))["k8slab-test"] == "yes"
+        assert act(kube10, "taint-node", node=node, key="k8slab-test", value="x").ok
+        taints = o.dig(kube10.cluster.get("Node", node), "spec.taints") or []
+        assert any(t["key"] == "k8slab-test" for t in taints)
+    finally:
+        act(kube10, "untaint-node", node=node, key="k8slab-test")
+        act(kube10, "unlabel-node", node=node, keys=["k8slab-test"])
+    assert "k8slab-test" not in o.labels(kube10.cluster.get("Node", node))
+    assert not any(t.get("key") == "k8slab-test"
+                   for t in o.dig(kube10.cluster.get("Node", node), "spec.taints") or [])
