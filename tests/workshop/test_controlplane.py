@@ -223,6 +223,54 @@ def test_learner_completes_a_step_and_the_instructor_sees_it(
         monitor.stop()
 
 
+def test_a_node_label_from_the_instructor_reaches_a_learner_daemonset(live: Live) -> None:
+    # A "demo" step that still counts: the instructor labels a shared node, the learner's own
+    # DaemonSet follows, and the dashboard, which watched it happen, verifies the item.
+    own = live.ns("ben")
+    workshop = resolve_workshop(live.admin, live.name)
+    monitor = WorkshopMonitor(live.admin, workshop, live.lesson)
+    monitor.load()
+    monitor.start()
+    learner = KubeCluster(namespace=own, lesson_id="day10", kubeconfig=live.kubeconfig("ben"))
+    node = KINDS["Node"]
+
+    def label(value: str | None) -> None:
+        live.admin.api.request("PATCH", object_path(node, "worker-1"),
+                               Call("patch", "nodes", "Node", "worker-1"),
+                               body={"metadata": {"labels": {"gpu": value}}},
+                               content_type="application/merge-patch+json")
+
+    try:
+        stream = learner.watch()
+        learner.apply(list(live.lesson.manifests["selective-daemonset.yaml"].objects))
+
+        def pods_on_worker_1() -> list[Any]:
+            monitor.refresh()
+            state = monitor.state_of("ben")
+            assert state is not None
+            return [p for p in state.list("Pod", own)
+                    if p["spec"].get("nodeName") == "worker-1"
+                    and any(c.get("type") == "Ready" and c.get("status") == "True"
+                            for c in p.get("status", {}).get("conditions", []))]
+
+        label("true")
+        wait_until("a gpu-monitor pod on worker-1", pods_on_worker_1, stream)
+        label(None)
+
+        def item_passed() -> Any:
+            row = next(r for r in monitor.refresh().learners if r.learner == "ben")
+            cell = row.items["node-selectors"]
+            return cell if cell.state == "passed" else None
+
+        cell = wait_until("node-selectors to pass on the dashboard", item_passed, stream)
+        assert cell.source == "cluster"
+        assert "worker-1" in cell.detail
+    finally:
+        label(None)
+        learner.close()
+        monitor.stop()
+
+
 # -- idempotency and clean-up ---------------------------------------------------------------
 
 def _identities(admin: AdminClient, live: Live) -> dict[str, tuple[str, str]]:
