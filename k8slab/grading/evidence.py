@@ -12,7 +12,6 @@ from typing import Any
 
 from k8slab.cluster import objects as o
 from k8slab.grading.context import CheckResult, GradingContext, fail
-from k8slab.state.history import Transition
 
 Obj = dict[str, Any]
 
@@ -227,6 +226,12 @@ def covering_mount(spec: Mapping[str, Any], path: str) -> tuple[str, str] | None
     return best
 
 
+def replicas_of(workload: Mapping[str, Any]) -> int:
+    """spec.replicas, defaulting to 1 as the API server does."""
+    value = o.dig(workload, "spec.replicas")
+    return 1 if value is None else int(value)
+
+
 def claim_templates(sts: Mapping[str, Any]) -> list[str]:
     return [o.name(t) for t in o.dig(sts, "spec.volumeClaimTemplates", []) or []]
 
@@ -234,14 +239,3 @@ def claim_templates(sts: Mapping[str, Any]) -> list[str]:
 def claim_name(template: str, set_name: str, ordinal: int) -> str:
     """`<template>-<set>-<ordinal>`, the name the StatefulSet controller gives a claim."""
     return f"{template}-{set_name}-{ordinal}"
-
-
-# -- history --------------------------------------------------------------------------------
-
-def first(transitions: Iterable[Transition]) -> Transition | None:
-    return next(iter(transitions), None)
-
-
-def positions(ctx: GradingContext) -> dict[int, int]:
-    """History position of each transition (by identity), to order ties in time."""
-    return {id(t): i for i, t in enumerate(ctx.history)}

@@ -1,5 +1,6 @@
 """The action runner: lesson actions carried out against any cluster backend."""
 
-from k8slab.runner.runner import ActionFailed, ActionOutcome, ActionRunner
+from k8slab.runner.outcome import ActionFailed, ActionOutcome
+from k8slab.runner.runner import ActionRunner
 
 __all__ = ["ActionFailed", "ActionOutcome", "ActionRunner"]

@@ -17,6 +17,7 @@ from k8slab.grading.catalog import CHECKS
 from k8slab.grading.checks import evaluate
 from k8slab.grading.context import CheckResult, GradingContext
 from k8slab.runner.cronjob import next_run, utc
+from k8slab.runner.outcome import ActionFailed
 
 if TYPE_CHECKING:
     from k8slab.runner.runner import ActionRunner
@@ -143,8 +144,6 @@ def parse_check(spec: Any) -> tuple[str, dict[str, Any]]:
 
 def wait(runner: ActionRunner, p: Mapping[str, Any]) -> str:
     """The `wait` action: let the cluster run until a check passes, or time out."""
-    from k8slab.runner.runner import ActionFailed
-
     kind, params = parse_check(p.get("for"))
     timeout = float(p.get("timeout") or 300)
     cluster = runner.cluster

@@ -1,5 +1,5 @@
 """CronJob actions: the manual trigger as `kubectl create job --from=cronjob/NAME` builds it,
-and when the next scheduled run is."""
+suspend and resume, and when the next scheduled run is."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from typing import Any
 
 from k8slab.cluster import objects as o
 from k8slab.cluster.cron import ScheduleError, parse_schedule
+from k8slab.cluster.protocol import Cluster
+from k8slab.errors import ClusterError, NotFound
+from k8slab.runner.outcome import Done
 
 MANUAL_ANNOTATION = "cronjob.kubernetes.io/instantiate"
 
@@ -65,3 +68,23 @@ def next_run(cronjobs: Iterable[Mapping[str, Any]], after: datetime, *, name: st
 
 def utc(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, tz=timezone.utc)
+
+
+def trigger(cluster: Cluster, p: Mapping[str, Any]) -> Done:
+    """`trigger-cronjob`: create the manual Job, refusing a name in use as kubectl does."""
+    cj, name = cluster.get("CronJob", p["cronjob"]), str(p["job"])
+    try:
+        cluster.get("Job", name)
+    except NotFound:
+        pass
+    else:
+        raise ClusterError(f'jobs.batch "{name}" already exists',
+                           "choose another name for the manual Job", reason="AlreadyExists")
+    applied = tuple(cluster.apply([job_from_cronjob(cj, name)]))
+    return Done(f"job.batch/{name} created", applied, (f"Job/{name}",))
+
+
+def suspend(cluster: Cluster, name: str, value: bool) -> Done:
+    """`suspend-cronjob` / `resume-cronjob`."""
+    cluster.patch("CronJob", name, {"spec": {"suspend": value}}, patch_type="merge")
+    return Done(f"cronjob.batch/{name} {'suspended' if value else 'resumed'}")

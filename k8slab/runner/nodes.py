@@ -1,13 +1,14 @@
-"""Node edits as `kubectl label` and `kubectl taint` make them: JSON merge patches on the Node."""
+"""Node actions as `kubectl label` and `kubectl taint` make them (JSON merge patches on the
+Node), and adding or removing nodes where the backend can."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from k8slab.cluster import objects as o
 from k8slab.cluster.protocol import Cluster
-from k8slab.errors import NotFound
+from k8slab.errors import NotFound, Unsupported
 
 CONTROL_PLANE = "node-role.kubernetes.io/control-plane"
 
@@ -65,3 +66,75 @@ def untaint_patch(node: Mapping[str, Any], key: str) -> tuple[dict[str, Any], in
     before = [dict(t) for t in o.dig(node, "spec.taints", []) or []]
     after = [t for t in before if t.get("key") != key]
     return {"spec": {"taints": after or None}}, len(before) - len(after)
+
+
+# -- the node actions -------------------------------------------------------------------------
+
+def label(cluster: Cluster, p: Mapping[str, Any]) -> str:
+    """`label-node`: on the named node, or the first worker."""
+    node = p.get("node") or first_worker(cluster)
+    cluster.patch("Node", node, label_patch(p["labels"]), patch_type="merge")
+    shown = ",".join(f"{k}={_label_value(v)}" for k, v in p["labels"].items())
+    return f"node/{node} labeled {shown}"
+
+
+def unlabel(cluster: Cluster, p: Mapping[str, Any]) -> str:
+    """`unlabel-node`: on the named node, or on every node carrying one of the keys."""
+    keys = [str(k) for k in p["keys"]]
+    if p.get("node"):
+        targets = [str(p["node"])]
+    else:
+        targets = [o.name(n) for n in cluster.list("Node") if any(k in o.labels(n) for k in keys)]
+        if not targets:
+            return f"no node has label {', '.join(keys)}"
+    for node in targets:
+        cluster.patch("Node", node, unlabel_patch(keys), patch_type="merge")
+    return f"node/{', '.join(targets)} unlabeled {','.join(k + '-' for k in keys)}"
+
+
+def taint(cluster: Cluster, p: Mapping[str, Any]) -> str:
+    """`taint-node`, replacing a taint with the same key and effect."""
+    node = cluster.get("Node", p["node"])
+    effect = p.get("effect") or "NoSchedule"
+    cluster.patch("Node", p["node"], taint_patch(node, p["key"], p.get("value"), effect),
+                  patch_type="merge")
+    value = f"={p['value']}" if p.get("value") else ""
+    return f"node/{p['node']} tainted {p['key']}{value}:{effect}"
+
+
+def untaint(cluster: Cluster, p: Mapping[str, Any]) -> str:
+    """`untaint-node`: remove every taint with the key.
+
+    Raises:
+        NotFound: the node has no such taint (as `kubectl taint ... key-` reports).
+    """
+    node = cluster.get("Node", p["node"])
+    patch, removed = untaint_patch(node, p["key"])
+    if not removed:
+        raise NotFound(f'node/{p["node"]} has no taint "{p["key"]}"',
+                       "kubectl describe node shows its taints")
+    cluster.patch("Node", p["node"], patch, patch_type="merge")
+    return f"node/{p['node']} untainted {p['key']}-"
+
+
+def _editor(cluster: Cluster, method: str) -> Callable[..., Any]:
+    fn = getattr(cluster, method, None)
+    if fn is None or not cluster.capabilities.edit_nodes:
+        raise Unsupported(f"{method.replace('_', ' ')} works only on the embedded sim; a real "
+                          f"cluster's nodes come from its own tooling",
+                          "with minikube: minikube node add")
+    return fn
+
+
+def add(cluster: Cluster, p: Mapping[str, Any]) -> str:
+    """`add-node` (sim only)."""
+    _editor(cluster, "add_node")(p["name"], labels=dict(p.get("labels") or {}),
+                                 cpu=str(p.get("cpu") or "4"),
+                                 memory=str(p.get("memory") or "8Gi"))
+    return f"node/{p['name']} added"
+
+
+def remove(cluster: Cluster, p: Mapping[str, Any]) -> str:
+    """`remove-node` (sim only)."""
+    _editor(cluster, "remove_node")(p["name"])
+    return f"node/{p['name']} removed"

@@ -46,7 +46,8 @@ from k8slab.grading.checks import (  # noqa: E402
     job,
     statefulset,
     storage,
+    updates,
 )
 
 __all__ = ["REGISTRY", "check", "cronjob", "daemonset", "evaluate", "generic", "job",
-           "statefulset", "storage"]
+           "statefulset", "storage", "updates"]

@@ -18,31 +18,26 @@ from k8slab.grading.evidence import (
     owned_pods,
     pod_problem,
     ready_since,
-    revision,
-    template_images,
+    replicas_of,
 )
 from k8slab.grading.lives import PodLife, first_pods_by_ordinal, pod_lives
 
 Obj = dict[str, Any]
 
 
-def _sts(ctx: GradingContext, p: dict[str, Any]) -> tuple[Obj | None, str]:
+def statefulset_of(ctx: GradingContext, p: dict[str, Any]) -> tuple[Obj | None, str]:
     return ctx.find("StatefulSet", p["statefulset"], ctx.ns(p))
 
 
-def _replicas(sts: Obj) -> int:
-    value = o.dig(sts, "spec.replicas")
-    return 1 if value is None else int(value)
 
-
-def _pods(ctx: GradingContext, sts: Obj, ns: str) -> dict[int, Obj]:
+def pods_by_ordinal(ctx: GradingContext, sts: Obj, ns: str) -> dict[int, Obj]:
     return by_ordinal(owned_pods(ctx, "StatefulSet", o.name(sts), ns), o.name(sts))
 
 
 def replica_problems(ctx: GradingContext, sts: Obj, ns: str, replicas: int) -> list[str]:
     """What stands between the first `replicas` ordinals and all of them being Ready."""
     name = o.name(sts)
-    pods = _pods(ctx, sts, ns)
+    pods = pods_by_ordinal(ctx, sts, ns)
     out = []
     for i in range(replicas):
         pod = pods.get(i)
@@ -57,10 +52,10 @@ def replica_problems(ctx: GradingContext, sts: Obj, ns: str, replicas: int) -> l
 
 @check("statefulset-ready")
 def ready(ctx: GradingContext, p: dict[str, Any]) -> CheckResult:
-    sts, ns = _sts(ctx, p)
+    sts, ns = statefulset_of(ctx, p)
     if sts is None:
         return missing("StatefulSet", p["statefulset"], ns)
-    name, spec_replicas = o.name(sts), _replicas(sts)
+    name, spec_replicas = o.name(sts), replicas_of(sts)
     want = p.get("replicas")
     n = spec_replicas if want is None else int(want)
     if want is not None and spec_replicas < n:
@@ -108,7 +103,7 @@ def service_problem(ctx: GradingContext, sts: Obj, ns: str) -> str:
 
 @check("headless-service")
 def headless_service(ctx: GradingContext, p: dict[str, Any]) -> CheckResult:
-    sts, ns = _sts(ctx, p)
+    sts, ns = statefulset_of(ctx, p)
     if sts is None:
         return missing("StatefulSet", p["statefulset"], ns)
     problem = service_problem(ctx, sts, ns)
@@ -144,7 +139,7 @@ def _created_before_ready(cur: PodLife, pred: list[PodLife], pods: dict[int, Obj
 
 @check("ordered-creation")
 def ordered_creation(ctx: GradingContext, p: dict[str, Any]) -> CheckResult:
-    sts, ns = _sts(ctx, p)
+    sts, ns = statefulset_of(ctx, p)
     if sts is None:
         return missing("StatefulSet", p["statefulset"], ns)
     name = o.name(sts)
@@ -152,13 +147,13 @@ def ordered_creation(ctx: GradingContext, p: dict[str, Any]) -> CheckResult:
     if policy == "Parallel":
         return fail(f"{name} uses podManagementPolicy Parallel: its pods do not wait for "
                     f"their predecessors", "use the default policy, OrderedReady")
-    replicas = _replicas(sts)
+    replicas = replicas_of(sts)
     if replicas < 2:
         return fail(f"{name} has {replicas} replica; ordering shows with 2 or more",
                     f"kubectl scale statefulset {name} --replicas=3")
     lives = pod_lives(ctx.history, ns, owner=f"StatefulSet/{name}")
     firsts = first_pods_by_ordinal(lives, name)
-    pods = _pods(ctx, sts, ns)
+    pods = pods_by_ordinal(ctx, sts, ns)
     for i in range(replicas):
         if i not in firsts:
             problems = replica_problems(ctx, sts, ns, replicas)
@@ -176,12 +171,12 @@ def ordered_creation(ctx: GradingContext, p: dict[str, Any]) -> CheckResult:
 
 @check("stable-identity")
 def stable_identity(ctx: GradingContext, p: dict[str, Any]) -> CheckResult:
-    sts, ns = _sts(ctx, p)
+    sts, ns = statefulset_of(ctx, p)
     if sts is None:
         return missing("StatefulSet", p["statefulset"], ns)
     name = o.name(sts)
     lives = pod_lives(ctx.history, ns, owner=f"StatefulSet/{name}")
-    pods = _pods(ctx, sts, ns)
+    pods = pods_by_ordinal(ctx, sts, ns)
     pending: str | None = None
     for old in lives:
         gone = old.gone
@@ -218,7 +213,7 @@ def stable_identity(ctx: GradingContext, p: dict[str, Any]) -> CheckResult:
             pending = f"{old.name} was deleted and has not come back yet"
     if pending:
         return fail(pending, "wait for the StatefulSet controller to re-create it")
-    example = f"{name}-1" if _replicas(sts) > 1 else f"{name}-0"
+    example = f"{name}-1" if replicas_of(sts) > 1 else f"{name}-0"
     return fail(f"no pod of {name} has been deleted yet",
                 f"delete one and watch it come back with the same name: kubectl delete pod "
                 f"{example}")
@@ -228,7 +223,7 @@ def stable_identity(ctx: GradingContext, p: dict[str, Any]) -> CheckResult:
 def dns_resolves(ctx: GradingContext, p: dict[str, Any]) -> CheckResult:
     from k8slab.cluster.dns import resolve
 
-    sts, ns = _sts(ctx, p)
+    sts, ns = statefulset_of(ctx, p)
     if sts is None:
         return missing("StatefulSet", p["statefulset"], ns)
     name = o.name(sts)
@@ -298,7 +293,7 @@ def _check_down(lives: list[PodLife], name: str, at: int, lo: int, hi: int) -> s
 
 @check("ordered-scaling")
 def ordered_scaling(ctx: GradingContext, p: dict[str, Any]) -> CheckResult:
-    sts, ns = _sts(ctx, p)
+    sts, ns = statefulset_of(ctx, p)
     if sts is None:
         return missing("StatefulSet", p["statefulset"], ns)
     name = o.name(sts)
@@ -324,7 +319,7 @@ def ordered_scaling(ctx: GradingContext, p: dict[str, Any]) -> CheckResult:
         return ok(f"scale-up {up_ok}; scale-down {down_ok}")
     if problems:
         return fail(problems[-1], "ordered scaling waits for each pod in turn: give it time")
-    replicas = _replicas(sts)
+    replicas = replicas_of(sts)
     if up_ok:
         return fail(f"{name} was scaled up ({up_ok}) but not down yet",
                     f"kubectl scale statefulset {name} --replicas={max(1, replicas - 2)}")
@@ -333,142 +328,3 @@ def ordered_scaling(ctx: GradingContext, p: dict[str, Any]) -> CheckResult:
                     f"kubectl scale statefulset {name} --replicas={replicas + 2}")
     return fail(f"{name} has not been scaled yet",
                 f"kubectl scale statefulset {name} --replicas={replicas + 2}, then back")
-
-
-def _partition(sts: Obj) -> int:
-    return int(o.dig(sts, "spec.updateStrategy.rollingUpdate.partition", 0) or 0)
-
-
-def _partition_windows(ctx: GradingContext, sts: Obj, ns: str, partition: int
-                       ) -> list[tuple[int, int]]:
-    """History index ranges [start, end) during which the partition had this value."""
-    name = o.name(sts)
-    changes = [(i, int(t.detail.get("from") or 0), int(t.detail.get("to") or 0))
-               for i, t in enumerate(ctx.history)
-               if t.kind == "StatefulSet" and t.name == name and t.namespace == ns
-               and t.what == "partition-changed"]
-    value = changes[0][1] if changes else _partition(sts)
-    start = 0
-    windows = []
-    for i, _frm, to in changes:
-        if value == partition:
-            windows.append((start, i))
-        value, start = to, i
-    if value == partition:
-        windows.append((start, len(ctx.history)))
-    return windows
-
-
-def _partition_from_history(ctx: GradingContext, sts: Obj, ns: str, partition: int
-                            ) -> CheckResult | None:
-    name = o.name(sts)
-    lives = pod_lives(ctx.history, ns, owner=f"StatefulSet/{name}")
-    changes = [i for i, t in enumerate(ctx.history)
-               if t.kind == "StatefulSet" and t.name == name and t.namespace == ns
-               and t.what == "image-changed"]
-    for start, end in _partition_windows(ctx, sts, ns, partition):
-        for at in (i for i in changes if start <= i < end):
-            old = {life.revision for life in lives if life.alive_at(at) and life.revision}
-            later = [life for life in lives if life.created and at < life.created.index < end
-                     and life.revision]
-            low = [life for life in later if (life.ordinal(name) or 0) < partition
-                   and life.revision not in old]
-            if low:
-                return fail(f"{low[0].name} got the new revision while the partition was "
-                            f"{partition}", "only ordinals at or above the partition update")
-            high = sorted({life.name for life in later if (life.ordinal(name) or 0) >= partition
-                           and life.revision not in old})
-            if high:
-                kept = [f"{name}-{n}" for n in range(partition)]
-                return ok(f"with partition {partition}, {join(high)} got the new revision "
-                          f"while {join(kept) or 'no pod'} kept the old one")
-    return None
-
-
-def _partition_from_objects(ctx: GradingContext, sts: Obj, ns: str, partition: int
-                            ) -> CheckResult | None:
-    """Post-hoc evidence: the partition is still set and the pods are split by it."""
-    update, current = o.dig(sts, "status.updateRevision"), o.dig(sts, "status.currentRevision")
-    if _partition(sts) != partition or not update or update == current:
-        return None
-    pods = _pods(ctx, sts, ns)
-    high = [pod for n, pod in pods.items() if n >= partition]
-    low = [pod for n, pod in pods.items() if n < partition]
-    if not high or any(revision(pod) != update for pod in high):
-        return None
-    if any(revision(pod) == update for pod in low):
-        return None
-    return ok(f"with partition {partition}, {join(sorted(o.name(x) for x in high))} run the "
-              f"new revision while {join(sorted(o.name(x) for x in low)) or 'no pod'} keep "
-              f"the old one")
-
-
-@check("partitioned-update")
-def partitioned_update(ctx: GradingContext, p: dict[str, Any]) -> CheckResult:
-    sts, ns = _sts(ctx, p)
-    partition = int(p["partition"])
-    if sts is None:
-        return missing("StatefulSet", p["statefulset"], ns)
-    name = o.name(sts)
-    found = _partition_from_history(ctx, sts, ns, partition) or \
-        _partition_from_objects(ctx, sts, ns, partition)
-    if found is not None:
-        return found
-    if _replicas(sts) <= partition:
-        return fail(f"{name} has {_replicas(sts)} replicas: with partition {partition} no pod "
-                    f"would be updated", f"kubectl scale statefulset {name} "
-                                         f"--replicas={partition + 1}")
-    patch = f'{{"spec":{{"updateStrategy":{{"rollingUpdate":{{"partition":{partition}}}}}}}}}'
-    if not _partition_windows(ctx, sts, ns, partition):
-        return fail(f"{name}'s partition has not been {partition} (it is {_partition(sts)})",
-                    f"kubectl patch statefulset {name} -p '{patch}'")
-    first = next(iter(template_images(sts)), "container")
-    pods = _pods(ctx, sts, ns)
-    if not any(ctx.select(kind="StatefulSet", name=name, namespace=ns, what="image-changed")):
-        return fail(f"{name}'s partition is {partition} but its template has not changed",
-                    f"kubectl set image statefulset/{name} {first}=<new image>")
-    waiting = [f"{name}-{n}" for n in pods if n >= partition]
-    return fail(f"{join(waiting) or 'no pod'} has not been updated yet while the partition is "
-                f"{partition}", "the StatefulSet controller updates from the highest ordinal "
-                                "down; give it time")
-
-
-@check("statefulset-rolled-out")
-def rolled_out(ctx: GradingContext, p: dict[str, Any]) -> CheckResult:
-    sts, ns = _sts(ctx, p)
-    if sts is None:
-        return missing("StatefulSet", p["statefulset"], ns)
-    name, replicas = o.name(sts), _replicas(sts)
-    if o.dig(sts, "status.observedGeneration", 0) < o.dig(sts, "metadata.generation", 0):
-        return fail(f"the StatefulSet controller has not seen {name}'s latest change yet",
-                    "wait a moment")
-    update = o.dig(sts, "status.updateRevision") or ""
-    images = template_images(sts)
-    pods = _pods(ctx, sts, ns)
-    behind, waiting = [], []
-    for i in range(replicas):
-        pod = pods.get(i)
-        if pod is None:
-            waiting.append(f"{name}-{i} does not exist yet")
-            continue
-        running = o.container_images(o.dig(pod, "spec", {}) or {})
-        stale = (update and revision(pod) and revision(pod) != update) or \
-            any(running.get(c) != img for c, img in images.items())
-        if stale:
-            behind.append(f"{name}-{i}")
-        elif not o.pod_ready(pod):
-            waiting.append(f"{name}-{i} is {pod_problem(ctx, pod)}")
-    if behind:
-        partition = _partition(sts)
-        why = f" (the partition is {partition})" if partition else ""
-        hint = f"set the partition to 0: kubectl patch statefulset {name} -p " \
-               f"'{{\"spec\":{{\"updateStrategy\":{{\"rollingUpdate\":{{\"partition\":0}}}}}}}}'" \
-            if partition else f"kubectl rollout status statefulset/{name}"
-        return fail(f"{join(behind)} still {'runs' if len(behind) == 1 else 'run'} the old "
-                    f"revision{why}", hint)
-    if waiting:
-        return fail(waiting[0], "wait for the StatefulSet controller")
-    rev = f" {update}" if update else ""
-    every = f"all {replicas} replicas of {name} run" if replicas != 1 else \
-        f"the 1 replica of {name} runs"
-    return ok(f"{every} the latest revision{rev} ({join(images.values())})")

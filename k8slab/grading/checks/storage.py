@@ -23,6 +23,7 @@ from k8slab.grading.evidence import (
     missing,
     owned_pods,
     pod_claims,
+    replicas_of,
     template_images,
     template_spec,
 )
@@ -30,10 +31,6 @@ from k8slab.state.history import Transition
 
 Obj = dict[str, Any]
 
-
-def _replicas(sts: Obj) -> int:
-    value = o.dig(sts, "spec.replicas")
-    return 1 if value is None else int(value)
 
 
 def _claims_problems(ctx: GradingContext, sts: Obj, ns: str, replicas: int) -> list[str]:
@@ -64,7 +61,7 @@ def pvc_per_replica(ctx: GradingContext, p: dict[str, Any]) -> CheckResult:
     sts, ns = ctx.find("StatefulSet", p["statefulset"], ctx.ns(p))
     if sts is None:
         return missing("StatefulSet", p["statefulset"], ns)
-    name, replicas = o.name(sts), _replicas(sts)
+    name, replicas = o.name(sts), replicas_of(sts)
     templates = claim_templates(sts)
     if not templates:
         return fail(f"{name} has no volumeClaimTemplates, so its replicas get no storage of "
@@ -215,7 +212,7 @@ def claims_retained(ctx: GradingContext, p: dict[str, Any]) -> CheckResult:
     sts, ns = ctx.find("StatefulSet", p["statefulset"], ctx.ns(p))
     if sts is None:
         return missing("StatefulSet", p["statefulset"], ns)
-    name, replicas = o.name(sts), _replicas(sts)
+    name, replicas = o.name(sts), replicas_of(sts)
     templates = claim_templates(sts)
     if not templates:
         return fail(f"{name} has no volumeClaimTemplates, so it has no claims to keep",
@@ -257,7 +254,7 @@ def claims_retained(ctx: GradingContext, p: dict[str, Any]) -> CheckResult:
 # -- a real database ------------------------------------------------------------------------
 
 def _app_problem(ctx: GradingContext, sts: Obj, ns: str) -> str:
-    name, replicas = o.name(sts), _replicas(sts)
+    name, replicas = o.name(sts), replicas_of(sts)
     if not claim_templates(sts):
         return f"{name} has no volumeClaimTemplates, so it keeps no data"
     if replicas <= 0:
@@ -284,7 +281,7 @@ def stateful_app_ready(ctx: GradingContext, p: dict[str, Any]) -> CheckResult:
     for sts, app in candidates:
         problem = _app_problem(ctx, sts, ns)
         if not problem:
-            name, replicas = o.name(sts), _replicas(sts)
+            name, replicas = o.name(sts), replicas_of(sts)
             claims = [claim_name(t, name, i) for i in range(replicas)
                       for t in claim_templates(sts)]
             return ok(f"{name} ({app}) is Ready: {replicas}/{replicas} replicas, claims "
