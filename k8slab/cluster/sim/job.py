@@ -156,8 +156,11 @@ class JobController(Controller):
         finished_now = sorted(track.finished.values(), key=finish_time)
         track.finished.clear()
         track.counted.update(p["metadata"]["uid"] for p in finished_now)
-        new_ok = [p for p in finished_now if (p.get("status") or {}).get("phase") == "Succeeded"]
-        new_failed = [p for p in finished_now if p not in new_ok]
+        new_ok: list[Obj] = []
+        new_failed: list[Obj] = []
+        for p in finished_now:
+            ok = (p.get("status") or {}).get("phase") == "Succeeded"
+            (new_ok if ok else new_failed).append(p)
         succeeded = int(status.get("succeeded", 0)) + len(new_ok)
         failed = int(status.get("failed", 0)) + len(new_failed)
         self._backoff(track, new_ok, new_failed)
