@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import pytest
+
+from k8slab.cluster.cron import parse_schedule
+from k8slab.grading.checks.cronjob import _allowed
 from tests.grading.builders import (
     Lab,
     at_minute,
@@ -192,3 +197,16 @@ def test_a_copied_job_without_owner_or_annotation_is_not_a_manual_trigger() -> N
     assert not result.passed
     assert result.detail.startswith("manual-maintenance copies system-maintenance's template "
                                     "but was not created from it")
+
+
+@pytest.mark.parametrize("expr", ["*/5 * * * *", "0 2 * * *", "30 9 * * 1-5", "0 0 1,15 * 1",
+                                  "15 */6 1 * *", "@hourly", "@every 90m"])
+def test_schedule_matching_agrees_with_the_next_run_computation(expr: str) -> None:
+    schedule = parse_schedule(expr)
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    for day in range(40):  # weekdays, month days and the 1st/15th all come round
+        for hour in (0, 1, 2, 6, 9, 12):
+            for minute in (0, 5, 15, 30, 35):
+                t = start + timedelta(days=day, hours=hour, minutes=minute)
+                expected = schedule.next_after(t - timedelta(seconds=1)) == t
+                assert _allowed(schedule, t) is expected, (expr, t)

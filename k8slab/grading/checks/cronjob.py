@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from k8slab.cluster import objects as o
-from k8slab.cluster.cron import ScheduleError, parse_schedule
+from k8slab.cluster.cron import Schedule, ScheduleError, parse_schedule
 from k8slab.grading.checks import check
 from k8slab.grading.context import CheckResult, GradingContext, fail, ok
 from k8slab.grading.evidence import join, missing, parse_time, plural
@@ -65,11 +65,23 @@ def _hhmm(t: datetime) -> str:
     return t.strftime("%H:%M")
 
 
-def _allowed(schedule: Any, t: datetime) -> bool:
-    try:
-        return bool(schedule.next_after(t - timedelta(seconds=1)) == t)
-    except ScheduleError:
+def _allowed(schedule: Schedule, t: datetime) -> bool:
+    """Whether the schedule fires at `t`: its fields matched directly, as robfig/cron does
+    (day of month and day of week are ANDed when either is `*`, ORed otherwise)."""
+    if schedule.every is not None or not schedule.fields:
+        try:
+            return schedule.next_after(t - timedelta(seconds=1)) == t
+        except ScheduleError:
+            return False
+    local = t.astimezone(schedule.zone)
+    minutes, hours, dom, months, dow = schedule.fields
+    if local.second or local.minute not in minutes or local.hour not in hours \
+            or local.month not in months:
         return False
+    dom_ok, dow_ok = local.day in dom, local.isoweekday() % 7 in dow
+    if schedule.stars[2] or schedule.stars[4]:
+        return dom_ok and dow_ok
+    return dom_ok or dow_ok
 
 
 @check("cronjob-schedules")
