@@ -29,9 +29,9 @@ from k8slab.workshop.resources import ResourceTable, resource_tables
 from k8slab.workshop.status import ItemStatus, LearnerStatus, WorkshopStatus
 
 TOTAL_ROW = "__total__"
-LEGEND = ("[green]✔[/] done, verified on the cluster   [green]✓[/] done, reported by the "
-          "learner   [yellow]…[/] in progress   [red]✘[/] failing   [dim]·[/] not started   "
-          "[dim]◌[/] instructor demo")
+LEGEND = ("[bold green]✔[/] verified  [green]✓[/] reported by learner  "
+          "[bold yellow]…[/] in progress  [bold red]✘[/] failing  [dim]·[/] to do  "
+          "[dim]◌[/] demo")
 
 
 class StatusSource(Protocol):
@@ -200,7 +200,7 @@ class WorkshopDashboard(App[None]):
         yield Static(id="summary")
         yield DataTable(id="grid", fixed_columns=2, cursor_type="cell", zebra_stripes=True)
         yield Static(id="detail")
-        yield Static(LEGEND + "   [bold]⏎[/] a learner's resources", id="legend")
+        yield Static(LEGEND + "  [bold]⏎[/] learner", id="legend")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -150,3 +150,12 @@ async def test_highlighting_a_cell_explains_it() -> None:
         await pilot.pause()
         detail = str(app.query_one("#detail", Static).render())
         assert detail.startswith("2. Every replica Ready — ben: failing: FailedScheduling")
+
+
+def test_snapshot_at_projector_size(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    async def settled(pilot) -> None:  # type: ignore[no-untyped-def]
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    app = WorkshopDashboard(FakeSource(), interval=3600)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settled)
