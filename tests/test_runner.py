@@ -261,6 +261,19 @@ def test_advance_clock_and_jump_to_the_next_cron_run(day11: ActionRunner) -> Non
     assert len(jobs) == 1
 
 
+def test_advance_clock_jumps_even_when_a_ui_drives_the_clock() -> None:
+    lesson = _lesson("day11")
+    cluster = open_cluster(lesson, realtime=True)
+    try:
+        runner = ActionRunner(cluster, lesson, ClusterState(cluster.namespace))
+        act(runner, "apply", manifest="hello-job.yaml")
+        out = act(runner, "advance-clock", seconds=120)
+        assert out.ok and cluster.now() == pytest.approx(120.0)
+        assert runner.state.history.select(kind="Job", name="hello", what="complete")
+    finally:
+        cluster.close()
+
+
 def test_advance_clock_needs_a_duration(day11: ActionRunner) -> None:
     out = act(day11, "advance-clock", seconds=0)
     assert not out.ok and "seconds greater than 0" in out.message
