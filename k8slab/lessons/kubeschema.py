@@ -15,7 +15,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from k8slab.errors import Location
-from k8slab.lessons.source import Node, describe
+from k8slab.lessons.source import Node, as_map, describe
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
@@ -100,7 +100,7 @@ def _explain(doc: Node, path: list[Any], error: Any) -> list[tuple[Location, str
     match error.validator:
         case "additionalProperties":
             known = sorted((error.schema.get("properties") or {}).keys())
-            extras = [k for k in (error.instance or {}) if k not in known]
+            extras = [k for k in as_map(error.instance) if k not in known]
             out = []
             for key in extras:
                 full = field_path([*path, key])

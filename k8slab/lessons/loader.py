@@ -67,24 +67,31 @@ def load_lesson(path_or_id: str | Path) -> Lesson:
     return _Reader(path).read()
 
 
-def validate_paths(paths: Iterable[str | Path]) -> list[Problem]:
-    """Every problem in the given lessons: lesson files, lesson folders, or folders of lessons.
-
-    With no paths, the shipped lessons are checked.
-    """
-    targets: list[Path] = []
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """The lesson files named by lesson files, lesson folders, folders of lessons, or ids.
+    With no paths: the shipped lessons."""
     given = list(paths)
+    if not given:
+        return discover()
+    targets: list[Path] = []
     for raw in given:
         path = Path(raw)
         if path.is_dir() and not (path / LESSON_FILE).is_file():
             found = sorted(path.glob(f"*/{LESSON_FILE}"))
             targets.extend(found or [path / LESSON_FILE])
         else:
-            targets.append(resolve(raw) if path.is_dir() else path)
-    if not given:
-        targets = discover()
-        if not targets:
-            return [Problem(Location(display_path(lessons_root())), "no lessons found")]
+            targets.append(resolve(raw))
+    return targets
+
+
+def validate_paths(paths: Iterable[str | Path]) -> list[Problem]:
+    """Every problem in the given lessons: lesson files, lesson folders, or folders of lessons.
+
+    With no paths, the shipped lessons are checked.
+    """
+    targets = expand_paths(paths)
+    if not targets:
+        return [Problem(Location(display_path(lessons_root())), "no lessons found")]
     out: list[Problem] = []
     for target in targets:
         try:
@@ -104,6 +111,7 @@ class _Reader:
         self.problems = Problems()
         self.step_ids: dict[str, Node] = {}
         self.manifests: dict[str, Manifest] = {}
+        self.broken: set[str] = set()  # manifests that could not be read
 
     def read(self) -> Lesson:
         manifests = self.manifests = self._manifests()
@@ -140,6 +148,8 @@ class _Reader:
             manifest = load_manifest(file, file.name, where, self.problems)
             if manifest is not None:
                 out[file.name] = manifest
+            else:
+                self.broken.add(file.name)
         return out
 
     # -- the lesson ---------------------------------------------------------------------------
@@ -158,7 +168,9 @@ class _Reader:
             self.problems.add(top["id"].location if "id" in top else doc.location,
                               f"lesson id {lesson_id!r} must be lower case letters, digits "
                               f"and '-' (it names the namespace k8slab-<id>)")
-        ctx = Context(set(manifests), refs.Catalogue(manifests.values()), self.problems)
+        ctx = Context(set(manifests) | self.broken, refs.Catalogue(manifests.values()),
+                      self.problems)
+        ctx.catalogue.incomplete = bool(self.broken)
         parts = self._parts(top.get("parts"), ctx)
         checklist = self._checklist(top.get("checklist"), ctx)
         sim = self._sim(top.get("sim"), ctx)
@@ -240,7 +252,7 @@ class _Reader:
                 self.problems.add(mnode.location, f"{what}: no manifest {mnode.value!r} in "
                                                   f"the lesson's manifests/ folder")
             elif mnode.value not in listed:
-                listed.append(mnode.value)
+                listed.append(str(mnode.value))
         actions = [a for _, anode in (f["actions"].items() if "actions" in f else [])
                    if (a := parse_action(anode, ctx, in_solution=False)) is not None]
         solution = [a for _, anode in (f["solution"].items() if "solution" in f else [])
@@ -261,7 +273,7 @@ class _Reader:
         return Step(
             id=sid, title=f["title"].value, text=f["text"].value, manifests=tuple(listed),
             actions=tuple(actions), solution=tuple(solution),
-            hints=tuple(f["hints"].value) if "hints" in f else (), cluster_admin=admin,
+            hints=tuple(plain(f["hints"].value)) if "hints" in f else (), cluster_admin=admin,
         )
 
     # -- checklist -----------------------------------------------------------------------------
@@ -311,7 +323,7 @@ class _Reader:
         if qid is not None and qid in seen:
             self.problems.add(f["id"].location, f"duplicate question id {qid!r} (first used "
                                                 f"at line {seen[qid][1].line})")
-        choices = list(f["choices"].value) if "choices" in f else []
+        choices = list(plain(f["choices"].value)) if "choices" in f else []
         if "choices" in f:
             if len(choices) < 2:
                 self.problems.add(f["choices"].location, f"{what} needs at least two choices")

@@ -17,7 +17,16 @@ from k8slab.cluster.cron import ScheduleError, parse_schedule
 from k8slab.errors import Location
 from k8slab.lessons import kubeschema
 from k8slab.lessons.model import Manifest
-from k8slab.lessons.source import Node, Problems, describe, parse_documents, plain, read_text
+from k8slab.lessons.source import (
+    Node,
+    Problems,
+    as_list,
+    as_map,
+    describe,
+    parse_documents,
+    plain,
+    read_text,
+)
 
 # Workloads whose pod template lives at spec.template and must match spec.selector.
 SELECTED_WORKLOADS = ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet")
@@ -204,25 +213,20 @@ def _check_selector(doc: Node, template: Node, label: str, problems: Problems) -
 
 def selector_matches(selector: dict[str, Any], labels: dict[str, Any]) -> bool:
     """Whether a LabelSelector (matchLabels and matchExpressions) selects these labels."""
-    match_labels = selector.get("matchLabels") or {}
-    if not isinstance(match_labels, dict):
-        return False
-    for key, value in match_labels.items():
+    for key, value in as_map(selector.get("matchLabels")).items():
         if labels.get(key) != value:
             return False
-    for expr in selector.get("matchExpressions") or []:
-        if not isinstance(expr, dict):
+    for expr in as_list(selector.get("matchExpressions")):
+        if not isinstance(expr, dict) or not isinstance(expr.get("key"), str):
             return False
-        key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
-        if not isinstance(key, str):
+        name, op, values = expr["key"], expr.get("operator"), as_list(expr.get("values"))
+        if op == "In" and labels.get(name) not in values:
             return False
-        if op == "In" and labels.get(key) not in values:
+        if op == "NotIn" and name in labels and labels[name] in values:
             return False
-        if op == "NotIn" and key in labels and labels[key] in values:
+        if op == "Exists" and name not in labels:
             return False
-        if op == "Exists" and key not in labels:
-            return False
-        if op == "DoesNotExist" and key in labels:
+        if op == "DoesNotExist" and name in labels:
             return False
     return True
 
@@ -260,11 +264,10 @@ def _check_restart_policy(kind: str, template: Node, spec: Node, label: str,
 
 def _check_pod_spec(doc: Node, kind: str, spec: Node, label: str, problems: Problems) -> None:
     pod = plain(spec.value)
-    volumes = {v.get("name") for v in pod.get("volumes") or [] if isinstance(v, dict)}
+    volumes = _names(as_list(pod.get("volumes")))
     if kind == "StatefulSet":
-        claims = plain(doc.value).get("spec", {}).get("volumeClaimTemplates") or []
-        volumes |= {(c.get("metadata") or {}).get("name") for c in claims
-                    if isinstance(c, dict) and isinstance(c.get("metadata"), dict)}
+        claims = as_list(as_map(plain(doc.value).get("spec")).get("volumeClaimTemplates"))
+        volumes |= _names(as_map(c).get("metadata") for c in claims)
     seen: set[str] = set()
     for section in ("initContainers", "containers"):
         containers, found = spec.at([section])
@@ -291,6 +294,11 @@ def _check_pod_spec(doc: Node, kind: str, spec: Node, label: str, problems: Prob
                                  f"(declared: {declared or 'none'})")
 
 
+def _names(items: Any) -> set[str]:
+    """The string `name`s of the mappings among `items`."""
+    return {i["name"] for i in items if isinstance(i, dict) and isinstance(i.get("name"), str)}
+
+
 def object_risks(obj: dict[str, Any]) -> list[str]:
     """Why applying this object needs more than a namespace's worth of permissions."""
     out: list[str] = []
@@ -315,9 +323,9 @@ def object_risks(obj: dict[str, Any]) -> list[str]:
     for flag in ("hostNetwork", "hostPID", "hostIPC"):
         if spec.get(flag) is True:
             out.append(flag)
-    if any(isinstance(v, dict) and "hostPath" in v for v in spec.get("volumes") or []):
+    if any(isinstance(v, dict) and "hostPath" in v for v in as_list(spec.get("volumes"))):
         out.append("hostPath")
-    containers = [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]
+    containers = [*as_list(spec.get("initContainers")), *as_list(spec.get("containers"))]
     if any(isinstance(c, dict) and isinstance(c.get("securityContext"), dict)
            and c["securityContext"].get("privileged") is True for c in containers):
         out.append("privileged")

@@ -15,6 +15,7 @@ from typing import Any
 
 from k8slab.lessons.manifests import pod_template_path
 from k8slab.lessons.model import Manifest
+from k8slab.lessons.source import as_list, as_map
 
 # The sim's default topology; label-node and friends must name one of these or an added node.
 DEFAULT_NODES = ("cp-0", "worker-1", "worker-2")
@@ -44,6 +45,9 @@ class Catalogue:
     def __init__(self, manifests: Iterable[Manifest]) -> None:
         self._objects: list[Declared] = []
         self.nodes: list[str] = list(DEFAULT_NODES)
+        # Set when a manifest could not be read: objects it declares are unknown, so a name
+        # that is not found is not reported (the manifest's own problem is).
+        self.incomplete = False
         for manifest in manifests:
             for obj in manifest.objects:
                 meta = obj.get("metadata")
@@ -85,7 +89,7 @@ def reference_problem(kind: str, name: str, namespace: str | None,
     """Why `kind/name` (in `namespace`, None for the lab's) is not an object of the lesson."""
     found = catalogue.find(kind, name)
     if not found:
-        return missing(kind, name, catalogue)
+        return None if catalogue.incomplete else missing(kind, name, catalogue)
     spaces = {d.namespace for d in found}
     if namespace not in spaces:
         if namespace is None:
@@ -99,8 +103,10 @@ def reference_problem(kind: str, name: str, namespace: str | None,
 def template_of(obj: dict[str, Any]) -> dict[str, Any]:
     """The pod template of a workload object ({} if it has none)."""
     path = pod_template_path(str(obj.get("kind")))
+    if path is None:
+        return {}
     node: Any = obj
-    for step in path or ["-"]:
+    for step in path:
         node = node.get(step) if isinstance(node, dict) else None
     return node if isinstance(node, dict) else {}
 
@@ -112,7 +118,7 @@ def containers_of(obj: dict[str, Any]) -> list[str]:
         return []
     out = []
     for section in ("initContainers", "containers"):
-        for c in spec.get(section) or []:
+        for c in as_list(spec.get(section)):
             if isinstance(c, dict) and isinstance(c.get("name"), str):
                 out.append(c["name"])
     return out
@@ -124,7 +130,7 @@ def pod_problem(pod: str, catalogue: Catalogue) -> str | None:
     if catalogue.find("Pod", pod):
         return None
     m = re.match(r"^(.*)-(\d+)$", pod)
-    if m and catalogue.find("StatefulSet", m.group(1)):
+    if catalogue.incomplete or (m and catalogue.find("StatefulSet", m.group(1))):
         return None
     sets = catalogue.names("StatefulSet")
     return (f"pod {pod!r} is not <statefulset>-<ordinal> for a StatefulSet of the lesson "
@@ -149,10 +155,10 @@ def selector_problem(selector: str, catalogue: Catalogue) -> str | None:
         assert m is not None
         if m.group(2) in ("=", "=="):
             equal[m.group(1)] = m.group(3)
-    if not equal:
+    if not equal or catalogue.incomplete:
         return None
     for declared in catalogue.all():
-        labels = (template_of(declared.obj).get("metadata") or {}).get("labels") or {}
+        labels = as_map(as_map(template_of(declared.obj).get("metadata")).get("labels"))
         if isinstance(labels, dict) and all(labels.get(k) == v for k, v in equal.items()):
             return None
     return f"selector {selector!r} matches no pod template in the lesson's manifests"

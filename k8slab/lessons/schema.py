@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from k8slab.lessons.source import Node, Problems, describe
+from k8slab.lessons.source import Node, Problems, describe, plain
 from k8slab.lessons.text import unknown_placeholders
 
 
@@ -145,6 +145,10 @@ def fields(node: Node, spec: tuple[Field, ...], what: str,
         if f.type in ("str", "text") and not child.value.strip():
             problems.add(child.location, f"{what}: {key!r} is empty")
             continue
+        if f.type in ("str", "text", "int", "number", "bool"):
+            # Scalars reach the model as plain Python, not ruamel types. (Collections keep
+            # their ruamel form, which knows where each item was written.)
+            child = Node(plain(child.value), child.file, child.line, child.col, child.source)
         out[key] = child
     for f in spec:
         if f.required and f.name not in out and f.name not in node.value:

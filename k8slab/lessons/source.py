@@ -224,7 +224,12 @@ def _yaml_message(exc: MarkedYAMLError) -> str:
         # ruamel's text is long and points at its own docs; say it plainly.
         key = problem.split('"')[1] if '"' in problem else "?"
         return f"duplicate key {key!r}"
-    context = f"{exc.context}: " if exc.context and "tab" not in problem else ""
+    context = ""
+    if exc.context and "tab" not in problem:
+        mark = exc.context_mark
+        started = f" started at line {mark.line + 1}" if mark is not None \
+            and exc.problem_mark is not None and mark.line != exc.problem_mark.line else ""
+        context = f"{exc.context}{started}: "
     text = f"{context}{problem}".strip()
     return text.replace("\n", " ") or str(exc).splitlines()[0]
 
@@ -247,6 +252,17 @@ def plain(value: Any) -> Any:
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
     return value
+
+
+def as_list(value: Any) -> list[Any]:
+    """`value` if it is a list, else [] (for reading objects whose types are not yet known
+    to be right: the schema check reports wrong types)."""
+    return value if isinstance(value, list) else []
+
+
+def as_map(value: Any) -> dict[str, Any]:
+    """`value` if it is a mapping, else {}."""
+    return value if isinstance(value, dict) else {}
 
 
 def describe(value: Any) -> str:

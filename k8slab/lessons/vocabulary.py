@@ -18,7 +18,7 @@ from k8slab.actions import ACTIONS, Action
 from k8slab.grading.catalog import CHECKS
 from k8slab.lessons import references as refs
 from k8slab.lessons.model import Check
-from k8slab.lessons.source import Node, Problems, describe, plain
+from k8slab.lessons.source import Node, Problems, as_map, describe, plain
 from k8slab.params import Spec
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -191,9 +191,9 @@ def _set_image(params: dict[str, Any], vn: Node, pn: Node | None, ctx: Context,
                sol: bool) -> bool:
     if not _object_rule("set-image")(params, vn, pn, ctx, sol):
         return False
-    obj = ctx.catalogue.find(params["kind"], params["name"])[0].obj
-    names = refs.containers_of(obj)
-    if params["container"] not in names:
+    found = ctx.catalogue.find(params["kind"], params["name"])
+    names = refs.containers_of(found[0].obj) if found else []
+    if found and params["container"] not in names:
         return _report(ctx, _at(vn, pn, "container"), "set-image",
                        f"{params['kind']} {params['name']!r} has no container "
                        f"{params['container']!r} (containers: {', '.join(names)})")
@@ -274,9 +274,11 @@ def _cronjob_rule(kind: str) -> Rule:
                 return _report(ctx, _at(vn, pn, "job"), kind,
                                f"{job!r} is not a valid Job name (lower case letters, digits "
                                f"and '-')")
-            cronjob = ctx.catalogue.find("CronJob", params["cronjob"])[0].obj
-            ctx.catalogue.add("Job", job, {"kind": "Job", "spec": (cronjob.get("spec") or {})
-                                           .get("jobTemplate", {}).get("spec", {})})
+            found = ctx.catalogue.find("CronJob", params["cronjob"])
+            cronjob = found[0].obj if found else {}
+            template = as_map(as_map(as_map(cronjob.get("spec")).get("jobTemplate"))
+                              .get("spec"))
+            ctx.catalogue.add("Job", job, {"kind": "Job", "spec": template})
         return True
     return rule
 
