@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ from k8slab.errors import K8slabError, LessonError
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.text import Text
 
     from k8slab.grading.grader import ItemResult, Report
     from k8slab.runner import ActionOutcome
@@ -120,6 +122,9 @@ def _console() -> Console:
     return Console(highlight=False, soft_wrap=False)
 
 
+_INDENT = 5
+
+
 def _print(report: Report, outcomes: list[ActionOutcome], seconds: float, *,
            solved: bool) -> None:
     from rich.text import Text
@@ -136,7 +141,7 @@ def _print(report: Report, outcomes: list[ActionOutcome], seconds: float, *,
         console.print(Text(text, style="red" if bad else "dim"))
     console.print()
     for item in report.items:
-        console.print(_item_text(item))
+        console.print(_item_text(item, console.width))
     console.print()
     style = "bold green" if report.all_passed else "bold red"
     summary = Text(f"{report.passed}/{report.total} passed", style=style)
@@ -144,7 +149,8 @@ def _print(report: Report, outcomes: list[ActionOutcome], seconds: float, *,
     console.print(summary)
 
 
-def _item_text(item: ItemResult) -> object:
+def _item_text(item: ItemResult, width: int) -> Text:
+    """A mark and the title, then the detail (and a hint) wrapped and indented beneath."""
     from rich.text import Text
 
     text = Text()
@@ -156,9 +162,15 @@ def _item_text(item: ItemResult) -> object:
         text.append(item.title, style="bold")
     if not item.checks:
         text.append("  (quiz)", style="dim")
-    text.append("\n     ")
-    text.append(item.detail, style="dim" if item.passed else "red")
+    room = max(30, width - _INDENT)
+    for line in textwrap.wrap(item.detail, room):
+        text.append("\n" + " " * _INDENT)
+        text.append(line, style="dim" if item.passed else "red")
     if not item.passed and item.hint:
-        text.append("\n     hint: ", style="yellow")
-        text.append(item.hint)
+        for i, line in enumerate(textwrap.wrap("hint: " + item.hint, room)):
+            text.append("\n" + " " * _INDENT)
+            if i == 0:
+                text.append("hint:", style="yellow")
+                line = line[len("hint:"):]
+            text.append(line)
     return text
