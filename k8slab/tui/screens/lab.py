@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import time
+from collections import deque
+from dataclasses import dataclass
 from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Header, TabbedContent
@@ -25,6 +28,16 @@ from k8slab.tui.widgets.navigator import LessonNavigator
 from k8slab.tui.widgets.quiz import QuizQuestion
 from k8slab.tui.widgets.status_bar import ClockReading, LabStatusBar, Waiting
 from k8slab.tui.widgets.step_view import StepView
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A message the lab showed the learner."""
+
+    severity: str
+    title: str
+    message: str
+
 
 #: Seconds between frames: watch events are drained and panes redrawn at most this often.
 FRAME = 1 / 20
@@ -66,6 +79,13 @@ class LabScreen(ClockControls, Screen[None]):
             self.action = action
             self.outcome = outcome
 
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Show a toast and remember it (`notices`). Markup is off by default: messages carry
+        cluster text such as `[a-z0-9]` that is not markup."""
+        self.notices.append(Notice(severity, title, message))
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
     def __init__(self, session: LabSession, *, realtime: bool = True, name: str | None = None,
                  id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
@@ -77,6 +97,10 @@ class LabScreen(ClockControls, Screen[None]):
         self._forced_layout: bool | None = None
         self._connection = ""
         self.busy = False
+        self.notices: deque[Notice] = deque(maxlen=100)
+        self._body: LabBody | None = None
+        self._status_bar: LabStatusBar | None = None
+        self._checklist: Checklist | None = None
 
     # -- building -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -99,7 +123,23 @@ class LabScreen(ClockControls, Screen[None]):
 
     @property
     def body(self) -> LabBody:
-        return self.query_one(LabBody)
+        if self._body is None:
+            self._body = self.query_one(LabBody)
+        return self._body
+
+    @property
+    def status_bar(self) -> LabStatusBar:
+        if self._status_bar is None:
+            self._status_bar = self.query_one(LabStatusBar)
+        return self._status_bar
+
+    @property
+    def checklist(self) -> Checklist | None:
+        """The checklist (None while the layout is being rebuilt)."""
+        if self._checklist is None or not self._checklist.is_attached:
+            found = self.query(Checklist)
+            self._checklist = found.first() if found else None
+        return self._checklist
 
     async def on_mount(self) -> None:
         self.title = self.session.lesson.title
@@ -144,7 +184,9 @@ class LabScreen(ClockControls, Screen[None]):
                 pane.update_live(data)
         if data.changed - {CLOCK}:
             self._grade_pending = True
-        if self._grade_pending and now - self._last_grade >= GRADE_EVERY:
+        # Realtime: grade at most every GRADE_EVERY seconds. Driven by a test or a script,
+        # every frame grades, so what the screen shows is exact after each step.
+        if self._grade_pending and (not self.realtime or now - self._last_grade >= GRADE_EVERY):
             self._grade()
         self._update_status()
 
@@ -152,10 +194,10 @@ class LabScreen(ClockControls, Screen[None]):
         self._last_grade = time.monotonic()
         self._grade_pending = False
         verdicts, fresh = self.session.verdicts()
-        checklist = self.query(Checklist)
-        if not checklist:
+        checklist = self.checklist
+        if checklist is None:
             return
-        checklist.first().show(verdicts)
+        checklist.show(verdicts)
         for item_id in fresh:
             item = self.session.lesson.item(item_id)
             self.notify(f"✓ {item.title}", title="Checklist", timeout=4)
@@ -163,7 +205,7 @@ class LabScreen(ClockControls, Screen[None]):
             self._show_progress()
 
     def _update_status(self) -> None:
-        bar = self.query_one(LabStatusBar)
+        bar = self.status_bar
         s = self.session
         clock = s.clock
         reading = ClockReading(
@@ -195,6 +237,8 @@ class LabScreen(ClockControls, Screen[None]):
         pane = pane_for(kinds, self.body.specs)
         if pane is not None:
             self.body.show_pane(pane)
+        if self.checklist is not None:
+            self.checklist.focus_step(step.id)
         self._grade()  # items of the step just reached stop being `todo`
 
     def _show_progress(self) -> None:
@@ -226,9 +270,8 @@ class LabScreen(ClockControls, Screen[None]):
     def action_hint(self) -> None:
         step_view = self.query_one(StepView)
         shown = step_view.reveal_hint()
-        checklist = self.query(Checklist)
-        if checklist:
-            checklist.first().show_hints(True)
+        if self.checklist is not None:
+            self.checklist.show_hints(True)
         if (not shown and not step_view.step) or not (step_view.step and step_view.step.hints):
             self.notify("No hint for this step: the failed checklist items show theirs.",
                         title="Hint")
@@ -273,6 +316,10 @@ class LabScreen(ClockControls, Screen[None]):
     @on(ActionFinished)
     def _action_finished(self, event: ActionFinished) -> None:
         self.busy = False
+        self.notices: deque[Notice] = deque(maxlen=100)
+        self._body: LabBody | None = None
+        self._status_bar: LabStatusBar | None = None
+        self._checklist: Checklist | None = None
         self.query_one(ActionBar).set_busy(False)
         self._finished(event.action, event.outcome)
 
@@ -281,8 +328,7 @@ class LabScreen(ClockControls, Screen[None]):
             self.notify(outcome.message, title=action.label(), timeout=4)
         else:
             text = outcome.message + (f"\nhint: {outcome.hint}" if outcome.hint else "")
-            self.notify(text, title=f"{action.label()} failed", severity="error", timeout=10,
-                        markup=False)
+            self.notify(text, title=f"{action.label()} failed", severity="error", timeout=10)
         self.frame()
 
     # -- checklist ----------------------------------------------------------------------------

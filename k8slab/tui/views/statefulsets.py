@@ -111,7 +111,9 @@ def statefulset_view(state: ClusterState, log: PodLog, sts: Mapping[str, Any], n
             node = str(o.dig(pod, "spec.nodeName", "") or "")
         else:
             gone = n >= replicas
-            status = PodStatus("removed" if gone else "missing", "idle" if gone else "wait")
+            # An ordinal the set wants but has not created yet (OrderedReady: it waits for
+            # its predecessor), or one that a scale-down removed.
+            status = PodStatus("removed" if gone else "not created", "idle")
             rev_full, ready_at, node = "", None, ""
         rows.append(OrdinalRow(
             key=f"{name}/{n}", ordinal=n, pod=pod_name, status=status, ready_at=ready_at,

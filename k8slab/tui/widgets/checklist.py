@@ -47,6 +47,11 @@ class Checklist(VerticalScroll):
         self.border_title = f"Checklist · {done}/{len(self._items)}"
         return turned
 
+    def focus_step(self, step_id: str) -> None:
+        """Unfold the quizzes of the items this step teaches; fold the others."""
+        for view in self._items.values():
+            view.set_current(view.item.step == step_id)
+
     def item_view(self, item_id: str) -> ChecklistItemView:
         return self._items[item_id]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Static
+from textual.widgets import Collapsible, Static
 
 from k8slab.lessons.model import ChecklistItem
 from k8slab.tui.verdicts import Verdict
@@ -17,7 +17,9 @@ _MARK = {"passed": ("✓", "bold green"), "earlier": ("✓", "green"),
 
 class ChecklistItemView(Vertical):
     """The item's title with its mark; the grader's detail below; the hint on a failed item
-    (always at `-hints`, else when the item has focus); quiz questions inline."""
+    of the current step (on every failed item after `h`); quiz questions inline.
+
+    Nothing here changes size on focus: a click must land where it was aimed."""
 
     DEFAULT_CSS = """
     ChecklistItemView { height: auto; padding: 0 1; }
@@ -26,10 +28,11 @@ class ChecklistItemView(Vertical):
     ChecklistItemView > .item-detail { height: auto; color: $text-muted; padding-left: 2; }
     ChecklistItemView > .item-hint { height: auto; color: $warning; padding-left: 2;
                                      display: none; }
-    ChecklistItemView.-failed:focus > .item-hint,
-    ChecklistItemView.-failed:focus-within > .item-hint,
-    ChecklistItemView.-failed.-hints > .item-hint { display: block; }
+    ChecklistItemView.-failed.-current > .item-hint { display: block; }
     ChecklistItemView.-passed > .item-title { color: $success; }
+    ChecklistItemView > Collapsible { border: none; padding: 0; margin: 0 0 0 2;
+                                      background: transparent; }
+    ChecklistItemView > Collapsible > Contents { padding: 0; }
     """
 
     def __init__(self, item: ChecklistItem, number: int, answers: dict[str, int], *,
@@ -41,13 +44,38 @@ class ChecklistItemView(Vertical):
         self.answers = answers
         self.verdict = Verdict(item.id, "pending")
         self.can_focus = True
+        self._quiz: Collapsible | None = None
+        self._questions_mounted = False
 
     def compose(self) -> ComposeResult:
         yield Static(self._title_text(), classes="item-title")
         yield Static(classes="item-detail")
         yield Static(classes="item-hint")
-        for q in self.item.quiz:
-            yield QuizQuestion(q, self.answers.get(q.id))
+        if self.item.quiz:
+            n = len(self.item.quiz)
+            self._quiz = Collapsible(title=f"answer {n} question{'s' if n > 1 else ''}",
+                                     collapsed=True, classes="item-quiz")
+            yield self._quiz
+
+    def set_current(self, current: bool) -> None:
+        """Mark the item as taught by the current step: its quiz unfolds, its hint shows."""
+        self.set_class(current, "-current")
+        if self._quiz is not None and self._quiz.collapsed == current:
+            self._quiz.collapsed = not current
+
+    async def on_collapsible_expanded(self, event: Collapsible.Expanded) -> None:
+        # The questions are built when first unfolded: a lesson's checklist holds dozens of
+        # radio buttons that most of the time nobody looks at.
+        event.stop()
+        await self._mount_questions()
+
+    async def _mount_questions(self) -> None:
+        if self._quiz is None or self._questions_mounted:
+            return
+        self._questions_mounted = True
+        contents = self._quiz.query_one(Collapsible.Contents)
+        await contents.mount_all([QuizQuestion(q, self.answers.get(q.id))
+                                  for q in self.item.quiz])
 
     def _title_text(self) -> Text:
         glyph, st = _MARK[self.verdict.state]
@@ -77,6 +105,4 @@ class ChecklistItemView(Vertical):
         hint = verdict.hint or self.item.hint
         self.query_one(".item-hint", Static).update(Text.assemble(("hint: ", "bold"), hint)
                                                     if hint else "")
-        for quiz in self.query(QuizQuestion):
-            quiz.display = not verdict.done or quiz.answer is not None
         return changed

@@ -1,5 +1,6 @@
-"""The lab's layout: wide terminals spread the live panes side by side next to a sidebar;
-narrow ones (a projector's 80x24) stack the step over tabs."""
+"""The lab's layout. Wide terminals: the outline, the step and the checklist side by side on
+top, the live panes side by side below. Narrow ones (a projector's 80x24): the step over tabs.
+"""
 
 from __future__ import annotations
 
@@ -68,7 +69,7 @@ def pane_for(kinds: set[str], specs: list[PaneSpec]) -> str | None:
 
 
 class LabBody(Container):
-    """Sidebar (outline and checklist), the step with its actions, and the live panes.
+    """The outline, the step with its actions, the checklist, and the live panes.
 
     `compact` switches between the layouts by recomposing; every widget in here is drawn
     from the session, so a rebuild loses nothing but scroll positions.
@@ -92,7 +93,14 @@ class LabBody(Container):
         self.answers = answers
         self.render_text = render
         self.specs = lesson_panes(lesson)
+        self._panes: list[Widget] = []
         self.set_reactive(LabBody.compact, compact)
+
+    def _make_panes(self) -> list[Widget]:
+        # Kept, so each frame reaches the panes without a DOM query (a query walks every
+        # node, and the outline and markdown make hundreds).
+        self._panes = [spec.widget(id=spec.id, classes="pane") for spec in self.specs]
+        return self._panes
 
     def compose(self) -> ComposeResult:
         self.set_class(self.compact, "-compact")
@@ -102,16 +110,14 @@ class LabBody(Container):
             yield from self._compose_wide()
 
     def _compose_wide(self) -> Iterator[Widget]:
-        with Horizontal(id="lab-main"):
-            with Vertical(id="sidebar"):
-                yield LessonNavigator(self.lesson, id="navigator")
-                yield Checklist(self.lesson, self.answers, id="checklist")
+        with Horizontal(id="top"):
+            yield LessonNavigator(self.lesson, id="navigator")
             with Vertical(id="work"):
                 yield StepView(self.lesson, self.render_text, id="step")
                 yield ActionBar(id="actions")
-                with Grid(id="panes", classes=f"panes-{len(self.specs)}"):
-                    for spec in self.specs:
-                        yield spec.widget(id=spec.id, classes="pane")
+            yield Checklist(self.lesson, self.answers, id="checklist")
+        with Grid(id="panes", classes=f"panes-{len(self.specs)}"):
+            yield from self._make_panes()
 
     def _compose_compact(self) -> Iterator[Widget]:
         with Vertical(id="work"):
@@ -122,9 +128,9 @@ class LabBody(Container):
                     yield LessonNavigator(self.lesson, id="navigator")
                 with TabPane("Checklist", id="tab-checklist"):
                     yield Checklist(self.lesson, self.answers, id="checklist")
-                for spec in self.specs:
+                for spec, pane in zip(self.specs, self._make_panes(), strict=True):
                     with TabPane(spec.label, id=f"tab-{spec.id}"):
-                        yield spec.widget(id=spec.id, classes="pane")
+                        yield pane
 
     async def watch_compact(self, compact: bool) -> None:
         await self.recompose()
@@ -132,12 +138,7 @@ class LabBody(Container):
 
     def panes(self) -> list[Any]:
         """The live pane widgets (each has `update_live`)."""
-        out = []
-        for spec in self.specs:
-            found = self.query(f"#{spec.id}")
-            if found:
-                out.append(found.first())
-        return out
+        return [p for p in self._panes if p.is_attached]
 
     def show_pane(self, pane_id: str) -> None:
         """Bring a pane into view: its tab when compact, focus when wide."""

@@ -52,13 +52,19 @@ class LabStatusBar(Horizontal):
         self.where = where
         self._clock_shown: ClockReading | None = None
         self._waiting: Waiting | None = None
+        # Updated every frame: keep references rather than query the DOM each time.
+        self._clock_label = Static(id="status-clock")
+        self._conn_label = Static(Text("● watching", style="green"), id="status-conn")
+        self._wait_label = Static(id="status-wait")
+        self._bar = ProgressBar(total=1, show_eta=False, show_percentage=False,
+                                id="status-progress")
 
     def compose(self) -> ComposeResult:
         yield Static(Text(self.where, style="bold"), id="status-where")
-        yield Static(id="status-clock")
-        yield Static(Text("● watching", style="green"), id="status-conn")
-        yield Static(id="status-wait")
-        yield ProgressBar(total=1, show_eta=False, show_percentage=False, id="status-progress")
+        yield self._clock_label
+        yield self._conn_label
+        yield self._wait_label
+        yield self._bar
 
     def show_clock(self, reading: ClockReading) -> None:
         if reading == self._clock_shown:
@@ -70,10 +76,10 @@ class LabStatusBar(Horizontal):
             text.append(f" {speed}", "cyan")
             text.append("  ⏸ paused" if reading.paused else "  ▶", "bold yellow" if
                         reading.paused else "green")
-        self.query_one("#status-clock", Static).update(text)
+        self._clock_label.update(text)
 
     def watch_connection(self, status: str) -> None:
-        conn = self.query_one("#status-conn", Static)
+        conn = self._conn_label
         conn.set_class(bool(status), "-bad")
         conn.update(Text(f"⚠ {status}") if status else Text("● watching", style="green"))
 
@@ -83,10 +89,10 @@ class LabStatusBar(Horizontal):
             return
         self._waiting = waiting
         self.set_class(waiting is not None, "-waiting")
-        label = self.query_one("#status-wait", Static)
+        label = self._wait_label
         if waiting is None:
             label.update("")
             return
         label.update(Text.assemble("waiting: ", (waiting.what, "bold"),
                                    f" {waiting.done}/{waiting.total} ready"))
-        self.query_one(ProgressBar).update(total=max(1, waiting.total), progress=waiting.done)
+        self._bar.update(total=max(1, waiting.total), progress=waiting.done)

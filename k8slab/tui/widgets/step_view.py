@@ -46,8 +46,8 @@ class StepView(VerticalScroll):
         steps = self.lesson.steps
         number = steps.index(step) + 1
         part = next(p for p in self.lesson.parts if step in p.steps)
-        heading = Text.assemble((f"{part.title}", "dim"), (f" {CHEVRON} ", "dim"),
-                                (f"Step {number}/{len(steps)}  ", "bold cyan"),
+        heading = Text.assemble((f"{part.title}\n", "dim"),
+                                (f"Step {number}/{len(steps)} {CHEVRON} ", "bold cyan"),
                                 (step.title, "bold"))
         if step.cluster_admin:
             heading.append("  ⚠ needs cluster-admin (node labels or kube-system)",

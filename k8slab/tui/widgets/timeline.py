@@ -16,8 +16,9 @@ from k8slab.tui.views.tones import GLYPHS, style
 from k8slab.tui.widgets.keyed_table import Cells, KeyedTable
 
 LANE_GLYPHS = {"ok": "█", "wait": "▒", "bad": "▓", "gone": "░", "idle": "·", "info": "▪"}
-# Fixed columns' width (with cell padding) in the full and the narrow layout.
-_FULL, _NARROW = 52, 30
+# Fixed columns' width (cell padding included) in the full and the narrow layout; the pod
+# column is sized for names like `nginx-sts-10`.
+_FULL, _NARROW = 46, 28
 
 
 class OrdinalTimeline(KeyedTable):
@@ -47,15 +48,14 @@ class OrdinalTimeline(KeyedTable):
             self.update_live(self._last, force=True)
 
     def _apply_layout(self, width: int) -> None:
-        narrow = width < 72
+        narrow = width < 60
         lane = max(6, width - (_NARROW if narrow else _FULL) - 2)
         if narrow == self._narrow and lane == self._lane_width:
             return
         self._narrow, self._lane_width = narrow, lane
-        cols: list[tuple[str, str, int | None]] = [("ord", "#", 2), ("pod", "pod", None),
-                                                   ("state", "state", 13)]
+        cols: list[tuple[str, str, int | None]] = [("pod", "pod", None), ("state", "state", 12)]
         if not narrow:
-            cols += [("ready", "ready at", 8), ("rev", "revision", 8)]
+            cols += [("ready", "ready", 6), ("rev", "rev", 7)]
         cols.append(("lane", "lane", lane))
         self.set_columns(cols)
 
@@ -89,14 +89,14 @@ class OrdinalTimeline(KeyedTable):
     def _header(self, v: StatefulSetView) -> Cells:
         tone = v.tone
         summary = Text.assemble((f"{v.ready}/{v.replicas} ready", style(tone)))
-        facts = [v.policy]
+        facts = ["ordered" if v.policy == "OrderedReady" else "parallel"]
         if v.strategy == "OnDelete":
             facts.append("OnDelete")
         if v.partition:
             facts.append(f"partition {v.partition}")
         if v.rolling:
             facts.append(f"{v.current_revision}→{v.update_revision}")
-        cells: list[Text] = [Text("▾", style="bold"), Text(v.name, style="bold cyan"), summary]
+        cells: list[Text] = [Text(v.name, style="bold cyan"), summary]
         if not self._narrow:
             cells += [Text(""), Text(v.update_revision, style="cyan")]
         cells.append(Text(" · ".join(facts), style="dim", overflow="ellipsis", no_wrap=True))
@@ -106,8 +106,7 @@ class OrdinalTimeline(KeyedTable):
         removed = r.status.label == "removed"
         st = style(r.status.tone)
         cells: list[Text] = [
-            Text(str(r.ordinal), style="dim" if removed else "bold"),
-            Text(r.pod, style="dim strike" if removed else ""),
+            Text.assemble(("  ", ""), (r.pod, "dim strike" if removed else "")),
             Text.assemble((GLYPHS.get(r.status.tone, " ") + " ", st), (r.status.label, st)),
         ]
         if not self._narrow:
