@@ -316,10 +316,6 @@ class LabScreen(ClockControls, Screen[None]):
     @on(ActionFinished)
     def _action_finished(self, event: ActionFinished) -> None:
         self.busy = False
-        self.notices: deque[Notice] = deque(maxlen=100)
-        self._body: LabBody | None = None
-        self._status_bar: LabStatusBar | None = None
-        self._checklist: Checklist | None = None
         self.query_one(ActionBar).set_busy(False)
         self._finished(event.action, event.outcome)
 
