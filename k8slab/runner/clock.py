@@ -165,12 +165,13 @@ def wait(runner: ActionRunner, p: Mapping[str, Any]) -> str:
     result: CheckResult | None = None
     last_progress = time.monotonic()
     while True:
-        runner.sync()
-        key = (runner.state.generation, len(runner.state.history))
-        if key != seen or result is None:
-            result = evaluate(kind, params, ctx)
-            seen = key
-            last_progress = time.monotonic()
+        with runner.lock:  # checks read the state; nobody may fold events in meanwhile
+            runner.sync()
+            key = (runner.state.generation, len(runner.state.history))
+            if key != seen or result is None:
+                result = evaluate(kind, params, ctx)
+                seen = key
+                last_progress = time.monotonic()
         if result.passed:
             return f"{kind}: {result.detail} (after {cluster.now() - start:.0f}s)"
         now = cluster.now()

@@ -37,7 +37,8 @@ class ActionRunner:
             each action. When None, the runner starts its own watch at once. Whoever else
             drains the same stream into `state` must hold `runner.lock` while doing so.
 
-    Thread-safety: call from one worker thread at a time; `lock` guards `state`.
+    Thread-safety: actions run one at a time (a second caller waits); `lock` guards `state`
+    and is held only while the runner reads or changes it, never across a cluster call.
     """
 
     def __init__(self, cluster: Cluster, lesson: Lesson, state: ClusterState, *,
@@ -48,6 +49,7 @@ class ActionRunner:
         self.state = state
         self.answers: dict[str, int] = answers if answers is not None else {}
         self.lock = threading.RLock()
+        self._serial = threading.Lock()
         # Watch from the start, so History sees every change the actions cause.
         self._stream = stream if stream is not None else self._open_watch()
         self._handlers: dict[str, Callable[[dict[str, Any]], Done]] = {
@@ -114,7 +116,9 @@ class ActionRunner:
         """Carry out one action. Never raises for a cluster or lesson problem."""
         handler = self._handlers.get(action.kind)
         params = render(action.params, self.namespace)
-        with self.lock:
+        # One action at a time; `lock` is held only while the state is touched, so a UI can
+        # keep draining the watch while an action waits on the cluster.
+        with self._serial:
             try:
                 if handler is None:
                     raise K8slabError(f"k8slab cannot run action {action.kind!r}",
@@ -168,10 +172,11 @@ class ActionRunner:
             now = self.cluster.now()
         except ClusterError:
             now = self.state.now
-        self.state.history.record(
-            now, "Lab", self.lesson.id, "action", namespace=self.namespace,
-            action=action.kind, params=dict(action.params), ok=outcome.ok,
-            message=outcome.message, objects=list(done.objects), **done.extra)
+        with self.lock:
+            self.state.history.record(
+                now, "Lab", self.lesson.id, "action", namespace=self.namespace,
+                action=action.kind, params=dict(action.params), ok=outcome.ok,
+                message=outcome.message, objects=list(done.objects), **done.extra)
 
     # -- objects ----------------------------------------------------------------------------
     def manifest_objects(self, name: str) -> list[dict[str, Any]]:
@@ -268,9 +273,10 @@ class ActionRunner:
         uid = o.uid(self.cluster.get("Pod", pod))
         result = self.cluster.exec(pod, command, container=p.get("container"))
         now = self.cluster.now()
-        self.state.history.record(now, "Pod", pod, "exec", namespace=self.namespace, uid=uid,
-                                  command=command, stdout=result.stdout, stderr=result.stderr,
-                                  exit_code=result.exit_code)
+        with self.lock:
+            self.state.history.record(now, "Pod", pod, "exec", namespace=self.namespace,
+                                      uid=uid, command=command, stdout=result.stdout,
+                                      stderr=result.stderr, exit_code=result.exit_code)
         shown = " ".join(command)
         output = result.stdout.rstrip("\n")
         if not result.ok:
