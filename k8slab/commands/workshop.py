@@ -209,13 +209,15 @@ def _delete(ns: argparse.Namespace) -> int:
     from k8slab.workshop.provision import delete_workshop, resolve_workshop
 
     admin = _admin(ns)
-    workshop = resolve_workshop(admin, ns.name)
-    result = delete_workshop(admin, workshop.name)
-    for name in result.namespaces:
-        print(f"namespace/{name} deleted")
+    # With --name, delete by label even if its namespaces are already gone (a half-done delete).
+    name = ns.name or resolve_workshop(admin, None).name
+    result = delete_workshop(admin, name)
+    for namespace in result.namespaces:
+        print(f"namespace/{namespace} deleted")
     for ref in result.cluster_objects:
         print(f"{ref} deleted")
-    print(f"workshop {workshop.name}: {len(result.namespaces)} namespaces and "
-          f"{len(result.cluster_objects)} cluster-wide objects deleted; the namespaces finish "
-          "terminating in the background")
+    tail = "; the namespaces finish terminating in the background" if result.namespaces else ""
+    n, c = len(result.namespaces), len(result.cluster_objects)
+    print(f"workshop {name}: {n} namespace{'' if n == 1 else 's'} and {c} cluster-wide "
+          f"object{'' if c == 1 else 's'} deleted{tail}")
     return 0

@@ -340,6 +340,7 @@ def test_delete_removes_only_the_workshop(controlplane: ControlPlane, tmp_path: 
         assert main(["workshop", "delete", "--name", name, "--kubeconfig", kubeconfig]) == 0
         out = capsys.readouterr().out
         assert f"namespace/{name}-ana deleted" in out
+        assert f"workshop {name}: 1 namespace and 2 cluster-wide objects deleted" in out
         assert "clusterrolebinding/" in out and "clusterrole/" in out
         for ns in decoys:
             found = admin.get("Namespace", ns)
