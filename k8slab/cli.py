@@ -59,9 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("doctor", help="check that a cluster can run the lessons")
     _cluster_options(p)
 
-    p = sub.add_parser("workshop", help="run a workshop for many learners on one cluster")
+    # The workshop command parses its own arguments (and its own --help).
+    p = sub.add_parser("workshop", add_help=False,
+                       help="run a workshop for many learners on one cluster")
     p.add_argument("workshop_args", nargs=argparse.REMAINDER,
-                   help="create | dashboard | status | delete (see k8slab workshop --help)")
+                   help="create | dashboard | status | delete")
     return parser
 
 
@@ -86,8 +88,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # Output piped into `head` and the reader went away: not an error for a CLI.
+        _silence_stdout()
+        return 0
     except Exception:  # pragma: no cover - last line of defence: no traceback for users
         return _crash()
+
+
+def _silence_stdout() -> None:
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _crash() -> int:
