@@ -69,7 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["workshop"]:
+        # argparse's REMAINDER cannot start with an option, so hand the rest over as it is.
+        args = argparse.Namespace(command="workshop", workshop_args=argv[1:])
+    else:
+        args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()
         return 2
