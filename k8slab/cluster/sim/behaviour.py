@@ -10,6 +10,7 @@ that runs and returns at once.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from random import Random
@@ -149,8 +150,10 @@ def _words(stmt: str) -> list[str]:
         return stmt.split()
 
 
+@functools.lru_cache(maxsize=512)
 def parse_script(script: str) -> list[Op]:
-    """The ops of a shell script, as far as the sim understands it."""
+    """The ops of a shell script, as far as the sim understands it (cached: treat the result
+    as read-only)."""
     stmts = _split_statements(script)
     ops, _ = _block(stmts, 0, ())
     return ops

@@ -17,20 +17,20 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 MIN_SPEED, MAX_SPEED = 0.25, 60.0
 
 
-@dataclass(order=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Happening:
     """One scheduled callback. Cancel it with `cancel()`; a cancelled happening never runs."""
 
     time: float
     seq: int
-    action: Callable[[], None] = field(compare=False)
-    label: str = field(default="", compare=False)
-    cancelled: bool = field(default=False, compare=False)
+    action: Callable[[], None]
+    label: str = ""
+    cancelled: bool = False
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -43,7 +43,7 @@ class SimClock:
         self.now: float = 0.0
         self.paused = False
         self._speed = 1.0
-        self._heap: list[Happening] = []
+        self._heap: list[tuple[float, int, Happening]] = []
         self._seq = 0
         self._cron: dict[str, float] = {}  # "ns/name" of a CronJob -> its next run time
         self.steps_run = 0
@@ -63,7 +63,7 @@ class SimClock:
         """Run `action` at virtual `time` (never earlier than now)."""
         self._seq += 1
         h = Happening(max(time, self.now), self._seq, action, label)
-        heapq.heappush(self._heap, h)
+        heapq.heappush(self._heap, (h.time, h.seq, h))
         return h
 
     def after(self, delay: float, action: Callable[[], None], label: str = "") -> Happening:
@@ -73,7 +73,7 @@ class SimClock:
     def next_time(self) -> float | None:
         """When the next happening is due, or None when nothing is scheduled."""
         self._drop_cancelled()
-        return self._heap[0].time if self._heap else None
+        return self._heap[0][0] if self._heap else None
 
     def pending(self) -> int:
         """How many happenings are scheduled (cancelled ones included until they surface)."""
@@ -85,7 +85,7 @@ class SimClock:
         self._drop_cancelled()
         if not self._heap:
             return None
-        h = heapq.heappop(self._heap)
+        h = heapq.heappop(self._heap)[2]
         self.now = max(self.now, h.time)
         self.steps_run += 1
         h.action()
@@ -145,5 +145,5 @@ class SimClock:
 
     def _drop_cancelled(self) -> None:
         heap = self._heap
-        while heap and heap[0].cancelled:
+        while heap and heap[0][2].cancelled:
             heapq.heappop(heap)

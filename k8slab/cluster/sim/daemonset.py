@@ -27,7 +27,7 @@ from k8slab.cluster.sim.apiserver import random_suffix
 from k8slab.cluster.sim.core import Controller, SimCore, SyncKey, owner_reference
 from k8slab.cluster.sim.predicates import pinned_nodes
 from k8slab.cluster.sim.revisions import prune, sync_revisions
-from k8slab.cluster.sim.store import Obj, clone, parse_timestamp
+from k8slab.cluster.sim.store import Obj, parse_timestamp
 from k8slab.errors import ClusterError
 
 REVISION_LABEL = "controller-revision-hash"
@@ -94,13 +94,15 @@ class DaemonSetController(Controller):
                                     full_name_label=False)
         h = rev["metadata"]["name"][len(ds["metadata"]["name"]) + 1:]
         nodes = sorted(store.list("Node"), key=lambda n: n["metadata"]["name"])
+        tmpl_spec = ds["spec"]["template"].get("spec") or {}
+        plan = {n["metadata"]["name"]: should_run(tmpl_spec, n)[:2] for n in nodes}
         by_node = self._pods_by_node(ds)
-        self._manage(ds, nodes, by_node, h)
+        self._manage(ds, nodes, plan, by_node, h)
         strategy = (ds["spec"].get("updateStrategy") or {}).get("type", "RollingUpdate")
         if strategy == "RollingUpdate":
-            self._rolling_update(ds, nodes, self._pods_by_node(ds), h)
+            self._rolling_update(ds, nodes, plan, self._pods_by_node(ds), h)
         by_node = self._pods_by_node(ds)
-        self._status(ds, nodes, by_node, h)
+        self._status(ds, nodes, plan, by_node, h)
         live = {rev["metadata"]["name"]} | {
             f"{ds['metadata']['name']}-{p['metadata'].get('labels', {}).get(REVISION_LABEL)}"
             for pods in by_node.values() for p in pods}
@@ -116,14 +118,13 @@ class DaemonSetController(Controller):
             pods.sort(key=lambda p: (p["metadata"]["creationTimestamp"], p["metadata"]["name"]))
         return out
 
-    def _manage(self, ds: Obj, nodes: list[Obj], by_node: dict[str, list[Obj]], h: str
-                ) -> None:
-        tmpl_spec = ds["spec"]["template"].get("spec") or {}
+    def _manage(self, ds: Obj, nodes: list[Obj], plan: dict[str, tuple[bool, bool]],
+                by_node: dict[str, list[Obj]], h: str) -> None:
         node_names = set()
         for node in nodes:
             name = node["metadata"]["name"]
             node_names.add(name)
-            run, keep, _, _ = should_run(tmpl_spec, node)
+            run, keep = plan[name]
             pods = by_node.get(name, [])
             if run and not pods:
                 self._create(ds, name, h)
@@ -152,12 +153,11 @@ class DaemonSetController(Controller):
                     if not pod["metadata"].get("deletionTimestamp"):
                         self._delete(ds, pod)
 
-    def _rolling_update(self, ds: Obj, nodes: list[Obj], by_node: dict[str, list[Obj]],
-                        h: str) -> None:
+    def _rolling_update(self, ds: Obj, nodes: list[Obj], plan: dict[str, tuple[bool, bool]],
+                        by_node: dict[str, list[Obj]], h: str) -> None:
         now = self.core.clock.now
         min_ready = int(ds["spec"].get("minReadySeconds", 0) or 0)
-        tmpl_spec = ds["spec"]["template"].get("spec") or {}
-        desired = sum(1 for n in nodes if should_run(tmpl_spec, n)[0])
+        desired = sum(1 for run, _ in plan.values() if run)
         limit = max_unavailable(ds, desired)
         unavailable = 0
         replace_now: list[Obj] = []
@@ -193,11 +193,14 @@ class DaemonSetController(Controller):
         template = ds["spec"]["template"]
         tmd = template.get("metadata") or {}
         generation = (md.get("annotations") or {}).get(GENERATION_ANNOTATION, "1")
-        spec = clone(template.get("spec") or {})
-        affinity = spec.setdefault("affinity", {})
-        node_aff = affinity.setdefault("nodeAffinity", {})
+        # Share the (immutable, already defaulted) template parts; build what differs.
+        spec = dict(template.get("spec") or {})
+        affinity = dict(spec.get("affinity") or {})
+        node_aff = dict(affinity.get("nodeAffinity") or {})
         node_aff["requiredDuringSchedulingIgnoredDuringExecution"] = {"nodeSelectorTerms": [
             {"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node]}]}]}
+        affinity["nodeAffinity"] = node_aff
+        spec["affinity"] = affinity
         tols = list(spec.get("tolerations") or ())
         extra = list(DAEMON_TOLERATIONS) + ([NETWORK_TOLERATION] if spec.get("hostNetwork")
                                             else [])
@@ -237,14 +240,13 @@ class DaemonSetController(Controller):
                                 component=self.component)
 
     # -- status -----------------------------------------------------------------------------
-    def _status(self, ds: Obj, nodes: list[Obj], by_node: dict[str, list[Obj]], h: str
-                ) -> None:
+    def _status(self, ds: Obj, nodes: list[Obj], plan: dict[str, tuple[bool, bool]],
+                by_node: dict[str, list[Obj]], h: str) -> None:
         now = self.core.clock.now
         min_ready = int(ds["spec"].get("minReadySeconds", 0) or 0)
-        tmpl_spec = ds["spec"]["template"].get("spec") or {}
         desired = current = misscheduled = ready = available = updated = 0
         for node in nodes:
-            run = should_run(tmpl_spec, node)[0]
+            run = plan[node["metadata"]["name"]][0]
             pods = [p for p in by_node.get(node["metadata"]["name"], [])
                     if not p["metadata"].get("deletionTimestamp")]
             if run:

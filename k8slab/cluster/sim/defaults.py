@@ -34,7 +34,9 @@ def _container(c: dict[str, Any]) -> None:
     if res.get("limits") and not res.get("requests"):
         res["requests"] = dict(res["limits"])
     elif res.get("limits"):
-        res["requests"] = {**res["limits"], **res["requests"]}
+        merged = {**res["limits"], **res["requests"]}
+        if merged != res["requests"]:
+            res["requests"] = merged
     for port in c.get("ports") or ():
         port.setdefault("protocol", "TCP")
     for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
@@ -198,8 +200,9 @@ def pod(obj: Obj) -> None:
     spec.setdefault("enableServiceLinks", True)
     spec.setdefault("priority", 0)
     spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
-    # DefaultTolerationSeconds admission.
-    tols = spec.setdefault("tolerations", [])
+    # DefaultTolerationSeconds admission. A new list: the old one may be a template's.
+    tols = list(spec.get("tolerations") or [])
+    spec["tolerations"] = tols
     for key in ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"):
         if not any(t.get("key") == key and t.get("effect") in ("NoExecute", None, "")
                    for t in tols):

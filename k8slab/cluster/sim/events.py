@@ -28,8 +28,10 @@ class EventRecorder:
 
     def __init__(self, core: SimCore) -> None:
         self._core = core
-        # (involved uid, reason, message, component) -> (namespace, event name), oldest first
-        self._index: OrderedDict[tuple[str, str, str, str], tuple[str, str]] = OrderedDict()
+        # (involved uid, reason, message, component) -> (namespace, event name, last time),
+        # least recently seen first
+        self._index: OrderedDict[tuple[str, str, str, str], tuple[str, str, float]] = (
+            OrderedDict())
         self._n = 0
 
     def normal(self, obj: Obj, reason: str, message: str, *, component: str = "",
@@ -56,8 +58,9 @@ class EventRecorder:
         ikey = (md.get("uid", ""), reason, message, component)
         found = self._index.get(ikey)
         if found is not None:
-            old = store.get("Event", *found)
+            old = store.get("Event", found[0], found[1])
             if old is not None:
+                self._index[ikey] = (found[0], found[1], now)
                 self._index.move_to_end(ikey)
                 store.update({**old, "count": int(old.get("count", 1)) + 1,
                               "lastTimestamp": ts})
@@ -98,20 +101,16 @@ class EventRecorder:
             "reportingInstance": host,
         }
         store.create(event)
-        self._index[ikey] = (ns, name)
+        self._index[ikey] = (ns, name, now)
         self._expire(now)
 
     def _expire(self, now: float) -> None:
         store = self._core.store
         while self._index:
-            ikey, (ns, name) = next(iter(self._index.items()))
+            ikey, (ns, name, last) = next(iter(self._index.items()))
+            if len(self._index) <= MAX_EVENTS and now - last < EVENT_TTL:
+                break
             ev = store.get("Event", ns, name)
-            too_many = len(self._index) > MAX_EVENTS
-            if ev is not None and not too_many:
-                from k8slab.cluster.sim.store import parse_timestamp
-
-                if now - parse_timestamp(ev["lastTimestamp"]) < EVENT_TTL:
-                    break
             del self._index[ikey]
             if ev is not None:
                 store.remove("Event", ns, name)

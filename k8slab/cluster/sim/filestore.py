@@ -44,6 +44,9 @@ class FileStore:
         self._core = core
         self._volumes: dict[str, dict[str, str]] = {}
         self._dirs: dict[str, set[str]] = {}
+        # The owner part of a volume id (a pod uid, a PV or node name) -> its volume ids, so
+        # that forgetting a pod costs O(its volumes), not O(all volumes).
+        self._owned: dict[str, set[str]] = {}
 
     # -- resolving --------------------------------------------------------------------------
     def locate(self, pod: Obj, container: str, path: str, container_id: str = "") -> Location:
@@ -103,6 +106,8 @@ class FileStore:
         return self._volumes.get(loc.volume, {}).get(loc.path)
 
     def write(self, loc: Location, text: str, *, append: bool = False) -> None:
+        if loc.volume not in self._volumes or loc.volume not in self._dirs:
+            self._owned.setdefault(_owner(loc.volume), set()).add(loc.volume)
         files = self._volumes.setdefault(loc.volume, {})
         files[loc.path] = (files.get(loc.path, "") if append else "") + text
         dirs = self._dirs.setdefault(loc.volume, set())
@@ -147,16 +152,24 @@ class FileStore:
                 self.write(loc, _NGINX_INDEX)
             elif self.read(loc) is None and not loc.readonly and loc.view is None:
                 # An empty volume over the html dir hides the image's page, as a mount does.
+                self._owned.setdefault(_owner(loc.volume), set()).add(loc.volume)
                 self._dirs.setdefault(loc.volume, set())
 
     def drop_prefix(self, prefix: str) -> None:
-        """Forget every volume whose id starts with `prefix` (a deleted pod's or PV's)."""
-        for vid in [v for v in self._volumes if v.startswith(prefix)]:
-            del self._volumes[vid]
-        for vid in [v for v in self._dirs if v.startswith(prefix)]:
-            del self._dirs[vid]
+        """Forget every volume whose id starts with `prefix` (`pv:<name>`, `rootfs:<uid>:`)."""
+        for vid in [v for v in self._owned.get(_owner(prefix), ()) if v.startswith(prefix)]:
+            self._volumes.pop(vid, None)
+            self._dirs.pop(vid, None)
+            self._owned[_owner(prefix)].discard(vid)
 
     def drop_pod(self, uid: str) -> None:
         """A pod is gone: its containers' layers and its emptyDirs go with it."""
-        self.drop_prefix(f"rootfs:{uid}:")
-        self.drop_prefix(f"emptydir:{uid}:")
+        for vid in self._owned.pop(uid, ()):
+            self._volumes.pop(vid, None)
+            self._dirs.pop(vid, None)
+
+
+def _owner(volume_id: str) -> str:
+    """`rootfs:<uid>:<container>:<id>` → `<uid>`; `pv:<name>` → `<name>`."""
+    parts = volume_id.split(":")
+    return parts[1] if len(parts) > 1 else volume_id

@@ -11,6 +11,7 @@ servers stop in a moment, a shell as PID 1 ignores it and is killed when the gra
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
@@ -190,7 +191,6 @@ class Kubelet(Controller):
         pod = self._pod(rt)
         if pod is None:
             return
-        self.core.files.drop_prefix(f"emptydir:{rt.uid}:")
         rt.stage = "init" if rt.inits() else "starting"
         self._publish(rt, pod)
         self._next_container(rt)
@@ -511,7 +511,7 @@ class Kubelet(Controller):
 
     def _status(self, c: _Container) -> dict[str, Any]:
         image = str(c.spec.get("image", ""))
-        digest = hashlib.sha256(image.encode()).hexdigest()
+        digest = _digest(image)
         st: dict[str, Any] = {
             "name": c.spec.get("name", ""),
             "image": _qualified_image(image),
@@ -680,6 +680,12 @@ def _ready(status: dict[str, Any]) -> bool:
                for c in status.get("conditions") or ())
 
 
+@functools.lru_cache(maxsize=1024)
+def _digest(image: str) -> str:
+    return hashlib.sha256(image.encode()).hexdigest()
+
+
+@functools.lru_cache(maxsize=1024)
 def _qualified_image(image: str) -> str:
     """How the runtime reports an image: `docker.io/library/nginx:alpine`."""
     if not image:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -14,6 +15,17 @@ _RE = re.compile(r"^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k
 
 
 def parse(value: Any) -> float:
+    if isinstance(value, str):
+        return _parse_text(value)
+    return _parse(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_text(value: str) -> float:
+    return _parse(value)
+
+
+def _parse(value: Any) -> float:
     """The numeric value of a quantity (`"250m"` → 0.25, `"64Mi"` → 67108864).
 
     Raises:

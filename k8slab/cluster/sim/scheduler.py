@@ -25,6 +25,7 @@ from k8slab.cluster.sim.predicates import (
     host_ports,
     node_selector_matches,
     pinned_nodes,
+    required_terms,
     taint_text,
     untolerated_taint,
 )
@@ -70,6 +71,18 @@ class Scheduler(Controller):
         self._siblings: Counter[tuple[str, str]] = Counter()  # (owner uid, node) -> pods
         self._unschedulable: dict[SyncKey, None] = {}  # insertion-ordered set
         self._flush_key: SyncKey = ("", "\0retry-unschedulable")
+        self._alloc: dict[str, tuple[str, tuple[int, int, int]]] = {}  # node -> (rv, alloc)
+        self._tiebreak: dict[str, str] = {}
+        self._next_start = 0
+        self._node_list: list[Obj] | None = None  # nodes in creation order, until one changes
+
+    def _allocatable(self, node: Obj) -> tuple[int, int, int]:
+        md = node["metadata"]
+        cached = self._alloc.get(md["name"])
+        if cached is None or cached[0] != md["resourceVersion"]:
+            cached = (md["resourceVersion"], allocatable(node))
+            self._alloc[md["name"]] = cached
+        return cached[1]
 
     # -- watching ---------------------------------------------------------------------------
     def keys_for(self, type_: str, old: Obj | None, new: Obj | None) -> Iterable[SyncKey]:
@@ -92,6 +105,8 @@ class Scheduler(Controller):
                                                 != md["uid"]):
                 self.queue(key, SCHEDULE_DELAY)
             return ()
+        if kind == "Node":
+            self._node_list = None
         if kind == "Node" or (kind == "PersistentVolumeClaim" and new is not None and
                               (new.get("status") or {}).get("phase") == "Bound"):
             self._retry_soon()
@@ -153,8 +168,7 @@ class Scheduler(Controller):
         if pod is None or not self._wants_scheduling(pod):
             self._unschedulable.pop(key, None)
             return
-        nodes = self.core.store.list("Node")
-        total = len(nodes)
+        total = self.core.store.count("Node")
         volume_problem = self._volume_problem(pod)
         if volume_problem:
             self._fail(pod, key, f"0/{total} nodes are available: {volume_problem}. "
@@ -166,34 +180,53 @@ class Scheduler(Controller):
         resolvable: Counter[str] = Counter()
         feasible: list[Obj] = []
         if pinned is not None:
-            candidates = [n for n in nodes if n["metadata"]["name"] in pinned]
+            store = self.core.store
+            candidates = [n for n in (store.get("Node", "", nm) for nm in sorted(pinned))
+                          if n is not None]
             skipped = total - len(candidates)
             if skipped:
                 reasons[AFFINITY_MISMATCH] += skipped
                 resolvable[NOT_HELPFUL] += skipped
         else:
-            candidates = nodes
+            if self._node_list is None:
+                self._node_list = self.core.store.list("Node")
+            candidates = self._node_list
+            # Like upstream, start where the last pod left off and stop once enough feasible
+            # nodes are found (percentageOfNodesToScore's adaptive default).
+            if candidates:
+                start = self._next_start % len(candidates)
+                candidates = candidates[start:] + candidates[:start]
         cpu, mem = quantity.pod_requests(spec)
         ports = host_ports(spec)
+        want = _feasible_to_find(len(candidates))
+        selective = bool(spec.get("nodeSelector")) or required_terms(spec) is not None
+        checked = 0
         for node in candidates:
-            why, helpful = self._filter(spec, node, cpu, mem, ports)
+            if len(feasible) >= want:
+                break
+            checked += 1
+            why, helpful = self._filter(spec, node, cpu, mem, ports, selective)
             if why is None:
                 feasible.append(node)
             else:
                 for w in why:
                     reasons[w] += 1
                 resolvable[NO_VICTIMS if helpful else NOT_HELPFUL] += 1
+        if pinned is None and candidates:
+            self._next_start = (self._next_start + checked) % len(candidates)
         if not feasible:
             first = ", ".join(sorted(f"{n} {r}" for r, n in reasons.items()))
             second = ", ".join(sorted(f"{n} {r}" for r, n in resolvable.items()))
             self._fail(pod, key, f"0/{total} nodes are available: {first}. "
                        f"preemption: 0/{total} nodes are available: {second}.")
             return
-        best = max(feasible, key=lambda n: self._score(pod, n, cpu, mem))
+        owner = _controller_uid(pod)
+        best = max(feasible, key=lambda n: self._score(owner, n, cpu, mem))
         self._bind(pod, best["metadata"]["name"])
 
     def _filter(self, spec: dict[str, Any], node: Obj, cpu: int, mem: int,
-                ports: set[tuple[str, int]]) -> tuple[list[str] | None, bool]:
+                ports: set[tuple[str, int]], selective: bool = True
+                ) -> tuple[list[str] | None, bool]:
         """None when the node fits, else (reasons, whether preemption could help)."""
         nspec = node.get("spec") or {}
         tols = spec.get("tolerations") or ()
@@ -201,15 +234,18 @@ class Scheduler(Controller):
                 t.get("key") == "node.kubernetes.io/unschedulable" or
                 (not t.get("key") and t.get("operator") == "Exists") for t in tols):
             return ["node(s) were unschedulable"], False
-        taint = untolerated_taint(tols, nspec.get("taints") or ())
-        if taint is not None:
-            return [f"node(s) had untolerated taint {taint_text(taint)}"], False
-        if not node_selector_matches(spec, node) or not affinity_matches(spec, node):
+        taints = nspec.get("taints")
+        if taints:
+            taint = untolerated_taint(tols, taints)
+            if taint is not None:
+                return [f"node(s) had untolerated taint {taint_text(taint)}"], False
+        if selective and (not node_selector_matches(spec, node)
+                          or not affinity_matches(spec, node)):
             return [AFFINITY_MISMATCH], False
         u = self._usage.get(node["metadata"]["name"]) or _Usage()
         if ports and any(u.ports.get(p, 0) > 0 for p in ports):
             return ["node(s) didn't have free ports for the requested pod ports"], True
-        a_cpu, a_mem, a_pods = allocatable(node)
+        a_cpu, a_mem, a_pods = self._allocatable(node)
         why = []
         if u.pods + 1 > a_pods:
             why.append("Too many pods")
@@ -221,9 +257,9 @@ class Scheduler(Controller):
             return why, True
         return None, False
 
-    def _score(self, pod: Obj, node: Obj, cpu: int, mem: int) -> tuple[float, float, str]:
+    def _score(self, owner: str, node: Obj, cpu: int, mem: int) -> tuple[float, float, str]:
         name = node["metadata"]["name"]
-        a_cpu, a_mem, _ = allocatable(node)
+        a_cpu, a_mem, _ = self._allocatable(node)
         u = self._usage.get(name) or _Usage()
         # NodeResourcesFit LeastAllocated, counting the scheduler's default 100m/200Mi for
         # pods that request nothing, so empty pods still spread.
@@ -231,10 +267,12 @@ class Scheduler(Controller):
         m = (u.score_mem + (mem or DEFAULT_MEM)) / a_mem if a_mem else 1.0
         least_allocated = 1.0 - (c + m) / 2
         # PodTopologySpread's default constraint: prefer nodes with fewer pods of the same set.
-        owner = _controller_uid(pod)
         siblings = self._siblings.get((owner, name), 0) if owner else 0
         # Ties go to the node that sorts first, for determinism.
-        return (-siblings, least_allocated, _neg(name))
+        tie = self._tiebreak.get(name)
+        if tie is None:
+            tie = self._tiebreak[name] = _neg(name)
+        return (-siblings, least_allocated, tie)
 
     def _volume_problem(self, pod: Obj) -> str:
         ns = pod["metadata"]["namespace"]
@@ -283,6 +321,14 @@ class Scheduler(Controller):
         self.core.events.normal(bound, "Scheduled",
                                 f"Successfully assigned {md['namespace']}/{md['name']} to {node}",
                                 component=self.component)
+
+
+def _feasible_to_find(nodes: int) -> int:
+    """numFeasibleNodesToFind with the default adaptive percentageOfNodesToScore."""
+    if nodes < 100:
+        return nodes
+    percentage = max(5, 50 - nodes // 125)
+    return max(100, nodes * percentage // 100)
 
 
 def _controller_uid(pod: Obj) -> str:

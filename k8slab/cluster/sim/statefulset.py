@@ -78,6 +78,10 @@ class StatefulSetController(Controller):
     kinds = ("Pod", "PersistentVolumeClaim")
     component = "statefulset-controller"
 
+    def __init__(self, core: SimCore) -> None:
+        super().__init__(core)
+        self._when_deleted: dict[str, bool] = {}  # set uid -> whenDeleted is Delete
+
     def keys_for(self, type_: str, old: Obj | None, new: Obj | None) -> Iterable[SyncKey]:
         if (new or old or {}).get("kind") == "PersistentVolumeClaim":
             if type_ != "DELETED" or old is None:
@@ -197,12 +201,17 @@ class StatefulSetController(Controller):
         spec = sts["spec"]
         strategy = spec.get("updateStrategy") or {}
         start = int((spec.get("ordinals") or {}).get("start", 0))
+        # newVersionedStatefulSetPod: below the partition (or, without rollingUpdate, below
+        # currentReplicas) a recreated pod keeps the current revision; OnDelete always
+        # recreates from the update revision.
+        use_current = False
         if strategy.get("type") == "RollingUpdate":
-            partition = int((strategy.get("rollingUpdate") or {}).get("partition", 0) or 0)
-            use_current = i < start + partition
-        else:
-            current_replicas = int((sts.get("status") or {}).get("currentReplicas", 0) or 0)
-            use_current = i < start + current_replicas
+            ru = strategy.get("rollingUpdate")
+            if ru is None:
+                current = int((sts.get("status") or {}).get("currentReplicas", 0) or 0)
+                use_current = i < start + current
+            else:
+                use_current = i < start + int(ru.get("partition", 0) or 0)
         rev = current_rev if use_current else update_rev
         if rev is update_rev:
             return spec["template"], rev
@@ -288,8 +297,8 @@ class StatefulSetController(Controller):
                                   "ownerReferences": [owner_reference(sts)]}
         if tmd.get("annotations"):
             pod_md["annotations"] = dict(tmd["annotations"])
-        return {"apiVersion": "v1", "kind": "Pod", "metadata": pod_md,
-                "spec": clone(pod_spec)}
+        # pod_spec shares the template's (immutable, defaulted) parts.
+        return {"apiVersion": "v1", "kind": "Pod", "metadata": pod_md, "spec": pod_spec}
 
     def _delete_pod(self, sts: Obj, pod: Obj, why: str = "") -> None:
         md = pod["metadata"]
@@ -329,6 +338,11 @@ class StatefulSetController(Controller):
         want_set = retention.get("whenDeleted") == "Delete"
         store = self.core.store
         uid = sts["metadata"]["uid"]
+        # Claims are created with the right references; only a policy change needs a pass.
+        if self._when_deleted.get(uid, want_set) == want_set:
+            self._when_deleted[uid] = want_set
+            return
+        self._when_deleted[uid] = want_set
         for i in pods:
             for claim in self._claims(sts, i):
                 cmd = claim["metadata"]

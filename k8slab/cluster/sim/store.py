@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import builtins
 import copy
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta, timezone
@@ -35,15 +34,29 @@ GENERATION_KINDS = frozenset({"StatefulSet", "DaemonSet", "Deployment", "Replica
 EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
+_STAMPS: dict[int, str] = {}
+_PARSED: dict[str, float] = {}
+
+
 def timestamp(t: float) -> str:
     """RFC 3339 time (seconds precision, as the API serialises metav1.Time) of virtual time t."""
-    return (EPOCH + timedelta(seconds=int(t))).strftime("%Y-%m-%dT%H:%M:%SZ")
+    s = int(t)
+    text = _STAMPS.get(s)
+    if text is None:
+        text = (EPOCH + timedelta(seconds=s)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if len(_STAMPS) < 1_000_000:
+            _STAMPS[s] = text
+            _PARSED[text] = float(s)
+    return text
 
 
 def parse_timestamp(text: str) -> float:
     """Virtual seconds of an RFC 3339 time written by `timestamp()`."""
-    dt = datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
-    return (dt - EPOCH).total_seconds()
+    t = _PARSED.get(text)
+    if t is None:
+        dt = datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+        t = (dt - EPOCH).total_seconds()
+    return t
 
 
 def clone(value: Any) -> Any:
@@ -69,7 +82,8 @@ class Store:
         self._rng = rng
         self._objects: dict[str, dict[tuple[str, str], Obj]] = defaultdict(dict)
         self._rv = 0
-        self._by_owner: dict[str, set[Key]] = defaultdict(set)
+        # owner uid -> dependents in creation order (a dict used as an ordered set)
+        self._by_owner: dict[str, dict[Key, None]] = defaultdict(dict)
         self._pods_by_node: dict[str, set[tuple[str, str]]] = defaultdict(set)
         self._by_uid: dict[str, Key] = {}
         self._listeners: list[Listener] = []
@@ -114,7 +128,7 @@ class Store:
     def owned_by(self, owner_uid: str, kind: str | None = None) -> builtins.list[Obj]:
         """Objects with an ownerReference to `owner_uid` (optionally only of `kind`)."""
         out = []
-        for k, ns, nm in sorted(self._by_owner.get(owner_uid, ())):
+        for k, ns, nm in list(self._by_owner.get(owner_uid, ())):
             if kind is not None and k != kind:
                 continue
             obj = self._objects[k].get((ns, nm))
@@ -133,7 +147,10 @@ class Store:
         self._listeners.append(listener)
 
     def new_uid(self) -> str:
-        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+        """A random (seeded) version-4 UUID, formatted as the API shows uids."""
+        h = f"{self._rng.getrandbits(128):032x}"
+        variant = "89ab"[int(h[16], 16) & 3]
+        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:]}"
 
     def create(self, obj: Obj) -> Obj:
         """Store a new object (taking ownership of the dict). Raises AlreadyExists."""
@@ -213,11 +230,11 @@ class Store:
             for u in old_owners - new_owners:
                 bucket = self._by_owner.get(u)
                 if bucket is not None:
-                    bucket.discard(key)
+                    bucket.pop(key, None)
                     if not bucket:
                         del self._by_owner[u]
-            for u in new_owners - old_owners:
-                self._by_owner[u].add(key)
+            for u in sorted(new_owners - old_owners):
+                self._by_owner[u][key] = None
         if kind == "Pod":
             old_node = (old or {}).get("spec", {}).get("nodeName") if old else None
             new_node = (new or {}).get("spec", {}).get("nodeName") if new else None

@@ -214,6 +214,8 @@ def test_defaults_like_the_api_server(lab: SimLab) -> None:
     pod_spec = spec["template"]["spec"]
     assert pod_spec["restartPolicy"] == "Always"
     assert pod_spec["terminationGracePeriodSeconds"] == 30
+    # Pods share the template's parts; admission must not have written through them.
+    assert "tolerations" not in pod_spec and "serviceAccountName" not in pod_spec
 
 
 def test_controller_revisions_and_events(lab: SimLab) -> None:
