@@ -308,13 +308,19 @@ def _image_default(image: str) -> tuple[bool, float]:
 
 
 def plan_run(container: dict[str, Any], env: dict[str, str], hint: SimBehaviour | None,
-             rng: Random) -> Run:
-    """Decide how one run of `container` goes, using the hint, the command and the RNG."""
+             rng: Random, *, attempt: int = 1) -> Run:
+    """Decide how one run of `container` goes, using the hint, the command and the RNG.
+
+    `attempt` is the 1-based run of this workload's container (for the hint's fail_first).
+    """
     script, argv = script_of(container)
     image = str(container.get("image", ""))
     server_default, ready_default = _image_default(image)
     if script is not None:
         ops = parse_script(script)
+    elif argv and not container.get("command") and argv[0].startswith("-"):
+        # Only args: flags for the image's own entrypoint (node-exporter --path.procfs=...).
+        ops = [Op("server")] if server_default else []
     elif argv:
         ops = _simple(" ".join(_quote(a) for a in argv))
         if not ops and argv[0].rsplit("/", 1)[-1] in ("sleep",):
@@ -333,7 +339,7 @@ def plan_run(container: dict[str, Any], env: dict[str, str], hint: SimBehaviour 
         stops_on_sigterm=state.server or "trap " in (script or ""),
     )
     if hint is not None:
-        _apply_hint(run, hint, rng, env)
+        _apply_hint(run, hint, rng, env, attempt)
     return run
 
 
@@ -343,7 +349,8 @@ def _quote(arg: str) -> str:
     return shlex.quote(arg)
 
 
-def _apply_hint(run: Run, hint: SimBehaviour, rng: Random, env: dict[str, str]) -> None:
+def _apply_hint(run: Run, hint: SimBehaviour, rng: Random, env: dict[str, str],
+                attempt: int = 1) -> None:
     if hint.duration is not None:
         run.duration = float(hint.duration)
         run.loop = None if run.loop is None else run.loop
@@ -354,6 +361,11 @@ def _apply_hint(run: Run, hint: SimBehaviour, rng: Random, env: dict[str, str]) 
     if hint.failure_rate is not None:
         run.exit_code = 1 if rng.random() < hint.failure_rate else (
             int(hint.exit_code) if hint.exit_code is not None else 0)
+        if run.duration is None:
+            run.duration = 1.0
+    fail_first = getattr(hint, "fail_first", None)
+    if fail_first and attempt <= fail_first:
+        run.exit_code = 1
         if run.duration is None:
             run.duration = 1.0
     if hint.ready_after is not None:

@@ -90,6 +90,7 @@ class SimCore:
         self._watchers: list[tuple[frozenset[str] | None, frozenset[str] | None,
                                    EventStream]] = []
         self.transitions = 0  # pod lifecycle transitions, for the benchmark
+        self._runs: dict[tuple[int, str, str], int] = {}  # hint runs, for fail_first
         self.store.subscribe(self._on_change)
         self.api: ApiServer  # set by SimCluster
         self.files: FileStore  # set by SimCluster
@@ -173,17 +174,33 @@ class SimCore:
     # -- helpers for controllers ------------------------------------------------------------
     def behaviour_for(self, pod: Obj, container: str) -> SimBehaviour | None:
         """The lesson's sim hint for this container, matching the pod's owner chain."""
+        return self._match_behaviour(pod, container)[0]
+
+    def next_run(self, pod: Obj, container: str) -> tuple[SimBehaviour | None, int]:
+        """The hint for a container that is starting, and which run of the matched workload's
+        container this is (1-based, counted across restarts and pods), for `fail_first`."""
+        hint, workload = self._match_behaviour(pod, container)
+        if hint is None:
+            return None, 0
+        key = (self.behaviours.index(hint), workload, container)
+        self._runs[key] = self._runs.get(key, 0) + 1
+        return hint, self._runs[key]
+
+    def _match_behaviour(self, pod: Obj, container: str) -> tuple[SimBehaviour | None, str]:
         if not self.behaviours:
-            return None
+            return None, ""
         chain = self.owner_chain(pod)
+        ns = pod["metadata"].get("namespace", "")
         for b in self.behaviours:
             if b.container is not None and b.container != container:
                 continue
             kind, name = b.match.get("kind"), b.match.get("name")
             for k, n in chain:
                 if (kind is None or kind == k) and (name is None or name == n):
-                    return b
-        return None
+                    # The workload's identity includes its uid: a re-created Job starts over.
+                    obj = self.store.get(k, ns, n)
+                    return b, f"{k}/{n}/{(obj or {}).get('metadata', {}).get('uid', '')}"
+        return None, ""
 
     def owner_chain(self, obj: Obj) -> list[tuple[str, str]]:
         """(kind, name) of the object and every controlling owner above it."""

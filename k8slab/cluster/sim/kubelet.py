@@ -270,8 +270,8 @@ class Kubelet(Controller):
                   host=rt.node, field_path=fp)
         now = self.core.clock.now
         env = self.env_of(pod, c.spec)
-        hint = self.core.behaviour_for(pod, name)
-        c.run = plan_run(c.spec, env, hint, self.core.rng)
+        hint, attempt = self.core.next_run(pod, name)
+        c.run = plan_run(c.spec, env, hint, self.core.rng, attempt=attempt)
         c.container_id = f"containerd://{self.core.rng_names.getrandbits(256):064x}"
         c.state, c.reason, c.message = "running", "", ""
         c.started_at, c.started = now, True

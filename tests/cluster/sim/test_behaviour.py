@@ -59,3 +59,19 @@ def test_hint_overrides_the_script() -> None:
     assert (run.duration, run.exit_code, run.lines) == (12.0, 3, [(0.0, "custom")])
     flaky = SimBehaviour(match={"kind": "Job"}, failure_rate=1.0)
     assert _run("sleep 1", hint=flaky).exit_code == 1
+
+
+def test_fail_first_counts_runs() -> None:
+    hint = SimBehaviour(match={"kind": "Job"}, fail_first=2, exit_code=0, duration=2.0)
+    codes = [plan_run({"image": "busybox", "command": ["sh", "-c", "sleep 1"]}, ENV, hint,
+                      Random(0), attempt=n).exit_code for n in (1, 2, 3)]
+    assert codes == [1, 1, 0]
+
+
+def test_args_alone_go_to_the_image_entrypoint() -> None:
+    run = plan_run({"image": "prom/node-exporter:latest",
+                    "args": ["--path.procfs=/host/proc"]}, ENV, None, Random(0))
+    assert run.duration is None
+    redis = plan_run({"image": "redis:7", "args": ["redis-server", "--appendonly", "yes"]},
+                     ENV, None, Random(0))
+    assert redis.duration is None and redis.stops_on_sigterm

@@ -181,3 +181,12 @@ def test_behaviour_hint_matches_the_owner_chain() -> None:
     became = lab.history(kind="Pod", name="web-0", what="ready")[0].time
     assert became - running == 20
     assert lab.sim.logs("web-0") == "hello from the hint\n"
+
+
+def test_fail_first_hint_fails_the_first_runs_then_succeeds() -> None:
+    hint = SimBehaviour(match={"kind": "Pod", "name": "retry"}, fail_first=2, exit_code=0,
+                        duration=1.0)
+    lab = SimLab(behaviours=(hint,))
+    lab.apply(pod("retry", restartPolicy="OnFailure"))
+    lab.run_until(lambda lb: _status(lb, "retry")["phase"] == "Succeeded", limit=120)
+    assert _status(lab, "retry")["containerStatuses"][0]["restartCount"] == 2
