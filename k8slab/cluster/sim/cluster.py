@@ -38,9 +38,10 @@ T = TypeVar("T")
 
 # Controller modules, registered in this order if present (see README.md: each defines
 # Controller subclasses, or a `register(core)` function).
-PLUGIN_MODULES = ("k8slab.cluster.sim.services", "k8slab.cluster.sim.statefulset",
-                  "k8slab.cluster.sim.daemonset", "k8slab.cluster.sim.job",
-                  "k8slab.cluster.sim.cronjob", "k8slab.cluster.sim.ttl")
+PLUGIN_MODULES = ("k8slab.cluster.sim.services", "k8slab.cluster.sim.taints",
+                  "k8slab.cluster.sim.statefulset", "k8slab.cluster.sim.daemonset",
+                  "k8slab.cluster.sim.job", "k8slab.cluster.sim.cronjob",
+                  "k8slab.cluster.sim.ttl")
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
 

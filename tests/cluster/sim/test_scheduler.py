@@ -124,3 +124,24 @@ def test_pods_spread_across_workers() -> None:
     assert sorted(nodes) == ["worker-1", "worker-1", "worker-2", "worker-2"]
     scheduled = [e["message"] for e in lab.events("Scheduled")]
     assert "Successfully assigned lab/p0 to worker-1" in scheduled
+
+
+def test_no_execute_taint_evicts_pods_that_do_not_tolerate_it() -> None:
+    lab = SimLab()
+    pin = {"kubernetes.io/hostname": "worker-1"}
+    lab.apply(pod("plain", nodeSelector=pin),
+              pod("patient", nodeSelector=pin, tolerations=[
+                  {"key": "maintenance", "operator": "Exists", "effect": "NoExecute",
+                   "tolerationSeconds": 60}]),
+              pod("stoic", nodeSelector=pin, tolerations=[
+                  {"key": "maintenance", "operator": "Exists", "effect": "NoExecute"}]))
+    lab.run_until(lambda lb: all(ready(lb, n) for n in ("plain", "patient", "stoic")))
+    tainted = lab.sim.now()
+    lab.sim.patch("Node", "worker-1", {"spec": {"taints": [
+        {"key": "maintenance", "value": "true", "effect": "NoExecute"}]}})
+    lab.run(120)
+    term = {t.name: t.time - tainted for t in lab.history(kind="Pod", what="terminating")}
+    assert term["plain"] < 1
+    assert 59 < term["patient"] < 61
+    assert "stoic" not in term
+    assert lab.events("TaintManagerEviction")
