@@ -486,8 +486,9 @@ class Kubelet(Controller):
             cond("Ready", not unready and not terminal, why, msg),
             cond("ContainersReady", not unready and not terminal, why, msg),
         ]
-        if "PodScheduled" in old_conds:
-            conds.append(old_conds["PodScheduled"])
+        # A pod created with spec.nodeName never met the scheduler; the kubelet reports it
+        # scheduled all the same.
+        conds.append(old_conds.get("PodScheduled") or cond("PodScheduled", True))
         status: dict[str, Any] = {
             "phase": rt.phase,
             "conditions": conds,

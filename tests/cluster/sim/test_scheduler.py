@@ -145,3 +145,13 @@ def test_no_execute_taint_evicts_pods_that_do_not_tolerate_it() -> None:
     assert 59 < term["patient"] < 61
     assert "stoic" not in term
     assert lab.events("TaintManagerEviction")
+
+
+def test_pod_with_node_name_is_bound_directly() -> None:
+    lab = SimLab()
+    lab.apply(pod("pinned", nodeName="worker-2"))
+    lab.run_until(lambda lb: ready(lb, "pinned"))
+    assert lab.sim.get("Pod", "pinned")["spec"]["nodeName"] == "worker-2"
+    assert not lab.events("Scheduled")  # the scheduler never saw it
+    conds = {c["type"]: c["status"] for c in lab.sim.get("Pod", "pinned")["status"]["conditions"]}
+    assert conds["PodScheduled"] == "True"
