@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -56,17 +55,18 @@ class HelpScreen(ModalScreen[None]):
             yield Static(self._table())
             yield Static(self._extras())
 
-    def _table(self) -> Table:
-        table = Table(box=None, show_header=False, expand=True, padding=(0, 1))
-        table.add_column("key", style="bold cyan", no_wrap=True, width=16)
-        table.add_column("what")
+    def _table(self) -> Text:
+        text = Text()
         group = None
         for k in self.keys:
             if k.group != group:
+                if group is not None:
+                    text.append("\n")
                 group = k.group
-                table.add_row(Text(group, style="bold underline"), "")
-            table.add_row(k.key, k.description)
-        return table
+                text.append(f"{group}\n", "bold underline")
+            text.append(f"  {k.key:<16}", "bold cyan")
+            text.append(f"{k.description}\n")
+        return text
 
     def _extras(self) -> Text:
         text = Text("\n")

@@ -56,7 +56,9 @@ class LabScreen(ClockControls, Screen[None]):
         Binding("h", "hint", "Hint", id="k8slab.hint"),
         *[Binding(str(i), f"run_action({i})", f"Run action {i}", show=False,
                   id=f"k8slab.action_{i}") for i in range(1, 10)],
-        Binding("space", "toggle_pause", "Pause", id="k8slab.pause"),
+        # Priority: the outline and the quiz would take space for themselves (enter still
+        # opens a step and picks an answer).
+        Binding("space", "toggle_pause", "Pause", priority=True, id="k8slab.pause"),
         Binding("plus,equals_sign", "faster", "Faster", show=False, key_display="+",
                 id="k8slab.faster"),
         Binding("minus", "slower", "Slower", show=False, key_display="-", id="k8slab.slower"),
