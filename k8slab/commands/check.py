@@ -163,11 +163,11 @@ def _item_text(item: ItemResult, width: int) -> Text:
     if not item.checks:
         text.append("  (quiz)", style="dim")
     room = max(30, width - _INDENT)
-    for line in textwrap.wrap(item.detail, room):
+    for line in textwrap.wrap(item.detail, room, break_on_hyphens=False):
         text.append("\n" + " " * _INDENT)
         text.append(line, style="dim" if item.passed else "red")
     if not item.passed and item.hint:
-        for i, line in enumerate(textwrap.wrap("hint: " + item.hint, room)):
+        for i, line in enumerate(textwrap.wrap("hint: " + item.hint, room, break_on_hyphens=False)):
             text.append("\n" + " " * _INDENT)
             if i == 0:
                 text.append("hint:", style="yellow")
