@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 from k8slab.errors import LessonError, Location, Problem
 from k8slab.lessons import references as refs
@@ -21,9 +20,9 @@ from k8slab.lessons.model import (
     Manifest,
     Part,
     Question,
-    SimBehaviour,
     Step,
 )
+from k8slab.lessons.simhints import read_sim_hints
 from k8slab.lessons.source import Node, Problems, display_path, parse_documents, plain, read_text
 from k8slab.lessons.vocabulary import Context, parse_action, parse_check
 from k8slab.paths import lessons_root
@@ -31,7 +30,6 @@ from k8slab.paths import lessons_root
 LESSON_FILE = "lesson.yaml"
 MANIFESTS_DIR = "manifests"
 _ID = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_SIM_KINDS = ("Job", "CronJob", "StatefulSet", "DaemonSet", "Deployment", "ReplicaSet", "Pod")
 
 
 def resolve(path_or_id: str | Path) -> Path:
@@ -173,7 +171,7 @@ class _Reader:
         ctx.catalogue.incomplete = bool(self.broken)
         parts = self._parts(top.get("parts"), ctx)
         checklist = self._checklist(top.get("checklist"), ctx)
-        sim = self._sim(top.get("sim"), ctx)
+        sim = read_sim_hints(top.get("sim"), ctx.catalogue, self.problems)
         self._unused_manifests(manifests, parts)
         if self.problems:
             return None
@@ -376,62 +374,6 @@ class _Reader:
                                   f"answer: choice {choice} for {question.id!r} is wrong; the "
                                   f"reference solution must give the right answer "
                                   f"({question.answer})")
-
-    # -- sim hints -----------------------------------------------------------------------------
-
-    def _sim(self, node: Node | None, ctx: Context) -> list[SimBehaviour]:
-        out = []
-        for _, hnode in (node.items() if node is not None else []):
-            f = schema.fields(hnode, schema.SIM, "sim hint", self.problems)
-            if f is None or "match" not in f:
-                continue
-            behaviour = self._behaviour(f, ctx)
-            if behaviour is not None:
-                out.append(behaviour)
-        return out
-
-    def _behaviour(self, f: dict[str, Node], ctx: Context) -> SimBehaviour | None:
-        match_node = f["match"]
-        match = plain(match_node.value)
-        ok = True
-        for key in match:
-            if key not in ("kind", "name"):
-                self.problems.add(match_node.key_location(key),
-                                  f"sim hint: match takes kind and name, not {key!r}")
-                ok = False
-        kind, name = match.get("kind"), match.get("name")
-        if not isinstance(kind, str) or not isinstance(name, str):
-            self.problems.add(match_node.location, "sim hint: match needs a kind and a name, "
-                                                   "e.g. {kind: Job, name: resilient-job}")
-            return None
-        if kind not in _SIM_KINDS:
-            self.problems.add(match_node.child("kind").location,
-                              f"sim hint: match kind must be a workload kind "
-                              f"({', '.join(_SIM_KINDS)}), not {kind!r}")
-            return None
-        found = ctx.catalogue.find(kind, name)
-        if not found:
-            self.problems.add(match_node.child("name").location,
-                              f"sim hint: {refs.missing(kind, name, ctx.catalogue)}")
-            return None
-        values: dict[str, Any] = {k: plain(v.value) for k, v in f.items() if k != "match"}
-        container = values.get("container")
-        if container is not None and container not in refs.containers_of(found[0].obj):
-            self.problems.add(f["container"].location, f"sim hint: {kind} {name!r} has no "
-                                                       f"container {container!r}")
-            ok = False
-        for key, low, high in (("failure_rate", 0, 1), ("exit_code", 0, 255),
-                               ("duration", 0, None), ("ready_after", 0, None),
-                               ("fail_first", 0, None)):
-            value = values.get(key)
-            if value is not None and (value < low or (high is not None and value > high)):
-                bounds = f"{low} to {high}" if high is not None else f"at least {low}"
-                self.problems.add(f[key].location, f"sim hint: {key} must be {bounds}")
-                ok = False
-        if not ok:
-            return None
-        values["logs"] = tuple(values.get("logs", ()))
-        return SimBehaviour(match={"kind": kind, "name": name}, **values)
 
     def _unused_manifests(self, manifests: dict[str, Manifest], parts: list[Part]) -> None:
         used = {m for p in parts for s in p.steps for m in s.manifests}
