@@ -6,6 +6,7 @@ from collections import defaultdict
 from typing import Any
 
 from k8slab.cluster import objects as o
+from k8slab.cluster.coverage import NodeCoverage, coverage
 from k8slab.grading.checks import check
 from k8slab.grading.context import CheckResult, GradingContext, fail, ok
 from k8slab.grading.evidence import (
@@ -48,31 +49,23 @@ class _Coverage:
     """Which nodes a DaemonSet should run on and why it skips the others."""
 
     def __init__(self, ctx: GradingContext, ds: Obj, namespace: str) -> None:
-        from k8slab.cluster.coverage import coverage
-
         self.name = o.name(ds)
         self.nodes = ctx.list("Node", "")
         self.pods = owned_pods(ctx, "DaemonSet", self.name, namespace)
         self.on = _by_node(self.pods)
-        self.rows = [(self._node_name(row.node), row) for row in
-                     coverage(ds, self.nodes, self.pods)]
-
-    @staticmethod
-    def _node_name(node: Any) -> str:
-        return node if isinstance(node, str) else o.name(node)
+        self.rows: list[NodeCoverage] = coverage(ds, self.nodes, self.pods)
 
     @property
     def eligible(self) -> list[str]:
-        return [n for n, row in self.rows if row.eligible]
+        return [row.node for row in self.rows if row.eligible]
 
-    def skipped(self, reason: str | None = None) -> list[tuple[str, Any]]:
-        return [(n, row) for n, row in self.rows
+    def skipped(self, reason: str | None = None) -> list[NodeCoverage]:
+        return [row for row in self.rows
                 if not row.eligible and (reason is None or row.reason == reason)]
 
     @staticmethod
-    def why(node: str, row: Any) -> str:
-        detail = str(getattr(row, "detail", "") or "")
-        return f"{node} ({detail})" if detail else f"{node} ({row.reason})"
+    def why(row: NodeCoverage) -> str:
+        return f"{row.node} ({row.detail or row.reason})"
 
 
 def _get(ctx: GradingContext, p: dict[str, Any]) -> tuple[Obj | None, str]:
@@ -88,7 +81,7 @@ def covers(ctx: GradingContext, p: dict[str, Any]) -> CheckResult:
     name = cov.name
     if not cov.nodes:
         return fail("no nodes are known yet", "wait for the cluster's nodes to be listed")
-    skipped = [cov.why(n, row) for n, row in cov.skipped()]
+    skipped = [cov.why(row) for row in cov.skipped()]
     if not cov.eligible:
         return fail(f"no node is eligible for {name}: {join(skipped)}",
                     "check the nodeSelector, affinity and tolerations against the nodes' "
@@ -102,10 +95,10 @@ def covers(ctx: GradingContext, p: dict[str, Any]) -> CheckResult:
             problems.append(f"{node} runs {len(pods)} pods of {name}")
         elif not o.pod_ready(pods[0]):
             problems.append(f"{o.name(pods[0])} on {node} is {pod_problem(ctx, pods[0])}")
-    for node, row in cov.skipped():
-        for pod in _strays(cov, node, row.reason):
-            problems.append(f"{o.name(pod)} runs on {node}, which is not eligible "
-                            f"({getattr(row, 'detail', '') or row.reason})")
+    for row in cov.skipped():
+        for pod in _strays(cov, row.node, row.reason):
+            problems.append(f"{o.name(pod)} runs on {row.node}, which is not eligible "
+                            f"({row.detail or row.reason})")
     if problems:
         return fail("; ".join(problems[:3]) + (f" (and {len(problems) - 3} more)"
                                                if len(problems) > 3 else ""),
@@ -147,17 +140,18 @@ def excludes(ctx: GradingContext, p: dict[str, Any]) -> CheckResult:
     cov = _Coverage(ctx, ds, ns)
     hits = cov.skipped(reason)
     if not hits:
-        others = [cov.why(n, row) for n, row in cov.skipped()]
+        others = [cov.why(row) for row in cov.skipped()]
         seen = f"skipped for other reasons: {join(others)}" if others else \
             f"it is eligible on every node ({plural(len(cov.rows), 'node')})"
         return fail(f"no node is skipped by {cov.name} for {reason}; {seen}",
                     _EXCLUDE_HINTS.get(reason, ""))
-    for node, _row in hits:
+    for row in hits:
+        node = row.node
         stray = _strays(cov, node, reason)
         if stray:
             return fail(f"{o.name(stray[0])} runs on {node} although {node} should be skipped "
                         f"({reason})", "wait for the DaemonSet controller to remove it")
-    return ok(f"{cov.name} skips " + join(cov.why(n, row) for n, row in hits))
+    return ok(f"{cov.name} skips " + join(cov.why(row) for row in hits))
 
 
 def _parse_label(text: str) -> tuple[str, str | None]:

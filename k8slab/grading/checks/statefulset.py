@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from k8slab.cluster import objects as o
+from k8slab.cluster.dns import resolve
 from k8slab.grading.checks import check
 from k8slab.grading.context import CheckResult, GradingContext, fail, ok
 from k8slab.grading.evidence import (
@@ -221,8 +222,6 @@ def stable_identity(ctx: GradingContext, p: dict[str, Any]) -> CheckResult:
 
 @check("dns-resolves")
 def dns_resolves(ctx: GradingContext, p: dict[str, Any]) -> CheckResult:
-    from k8slab.cluster.dns import resolve
-
     sts, ns = statefulset_of(ctx, p)
     if sts is None:
         return missing("StatefulSet", p["statefulset"], ns)
