@@ -19,6 +19,7 @@ from k8slab.grading.catalog import CHECKS
 from k8slab.lessons import references as refs
 from k8slab.lessons.model import Check
 from k8slab.lessons.source import Node, Problems, as_map, describe, plain
+from k8slab.lessons.text import unknown_placeholders
 from k8slab.params import Spec
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -89,6 +90,10 @@ def parse_action(node: Node, ctx: Context, *, in_solution: bool) -> Action | Non
     label = f"{what} {kind}"
     if not _params_problems(spec, params, value_node, params_node, label, ctx.problems):
         return None
+    # The runner fills in {{namespace}} in parameters too (e.g. an nslookup of a full name).
+    for text in _strings(params):
+        for _, message in unknown_placeholders(text):
+            ctx.problems.add(value_node.location, f"{label}: {message}")
     params = spec.with_defaults(params)
     ok = _ACTION_RULES.get(kind, _no_rule)(params, value_node, params_node, ctx, in_solution)
     if not ok:
@@ -139,6 +144,17 @@ def parse_check(node: Node, ctx: Context, what: str = "check") -> Check | None:
     if not ok:
         return None
     return Check(kind=kind, params=spec.with_defaults(params), line=node.line)
+
+
+def _strings(value: Any) -> list[str]:
+    """Every string inside a parameter value."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
 
 
 # -- per-action rules -------------------------------------------------------------------------

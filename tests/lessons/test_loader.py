@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,19 @@ def test_loaded_values_are_plain_python() -> None:
     obj = lesson.manifests["web.yaml"].objects[1]
     assert type(obj) is dict and type(obj["spec"]["template"]["spec"]["containers"]) is list
     assert type(lesson.step("web").text) is str
+
+
+def test_placeholders_in_action_parameters_are_checked(tmp_path: Path) -> None:
+    folder = tmp_path / "lesson"
+    shutil.copytree(CORPUS / "valid", folder)
+    path = folder / "lesson.yaml"
+    text = path.read_text(encoding="utf-8").replace(
+        "          - delete-pod: {name: web-1}\n",
+        "          - delete-pod: {name: web-1}\n"
+        "          - exec: {pod: web-0, command: [nslookup, \"web-1.web.{{nmespace}}.svc\"]}\n")
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(LessonError) as info:
+        load_lesson(folder)
+    [problem] = info.value.problems
+    assert problem.location.line == 15
+    assert problem.message.startswith("action exec: unknown placeholder {{nmespace}}")
