@@ -186,9 +186,19 @@ def _waiting(pod: Mapping[str, Any]) -> str:
     for st in (o.dig(pod, "status.initContainerStatuses", []) or []) + \
               (o.dig(pod, "status.containerStatuses", []) or []):
         w = (st.get("state") or {}).get("waiting")
-        if w and w.get("reason"):
-            msg = w.get("message")
-            return w["reason"] + (f": {_first_sentence(str(msg))}" if msg else "")
+        if not w or not w.get("reason"):
+            continue
+        if w["reason"] == "CrashLoopBackOff":
+            # The kubelet's message repeats the pod's name and UID; the exit code says more.
+            last = (st.get("lastState") or {}).get("terminated") or {}
+            code = last.get("exitCode")
+            restarts = int(st.get("restartCount") or 0)
+            why = [f"exited with code {code}"] if code is not None else []
+            if restarts:
+                why.append(f"restarted {plural(restarts, 'time')}")
+            return "CrashLoopBackOff" + (f": {', '.join(why)}" if why else "")
+        msg = w.get("message")
+        return w["reason"] + (f": {_first_sentence(str(msg))}" if msg else "")
     return ""
 
 
