@@ -5,9 +5,29 @@ Public API:
 - `discover()` lists the shipped lesson files;
 - `validate_paths(paths)` returns every problem in the given lessons;
 - `render_text(text, namespace=...)` fills in `{{namespace}}` placeholders.
+
+The loader (ruamel.yaml, the Kubernetes schemas) is imported on first use, so importing
+`k8slab.lessons.model` stays cheap for the sim, the grader and the TUI.
 """
 
-from k8slab.lessons.loader import discover, load_lesson, resolve, validate_paths
-from k8slab.lessons.text import render_text
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from k8slab.lessons.loader import discover, load_lesson, resolve, validate_paths
+    from k8slab.lessons.text import render_text
 
 __all__ = ["discover", "load_lesson", "render_text", "resolve", "validate_paths"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "render_text":
+        from k8slab.lessons import text
+
+        return text.render_text
+    if name in __all__:
+        from k8slab.lessons import loader
+
+        return getattr(loader, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
