@@ -97,3 +97,33 @@ def test_an_unwritable_junit_path_is_an_error(tmp_path: Path,
     code = main(["check", "day11", "--junit", str(blocker / "out.xml")])
     err = capsys.readouterr().err
     assert code == 2 and "could not write" in err
+
+
+@pytest.mark.controlplane
+def test_grading_after_the_fact_on_a_real_cluster(controlplane: Any, controlplane_namespace: str,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Work done before k8slab started watching is graded from the objects themselves."""
+    from k8slab.actions import Action
+    from k8slab.cluster.factory import open_cluster
+    from k8slab.runner import ActionRunner
+    from k8slab.state.mirror import ClusterState
+
+    kube = ["--kube", "--kubeconfig", str(controlplane.kubeconfig),
+            "--namespace", controlplane_namespace]
+    code, fresh, _ = check(capsys, "day10", *kube)
+    assert code == 1 and fresh["backend"] == "kube" and fresh["passed"] == 0
+    lesson = load_lesson("day10")
+    cluster = open_cluster(lesson, kube=True, kubeconfig=str(controlplane.kubeconfig),
+                           namespace=controlplane_namespace)
+    try:
+        runner = ActionRunner(cluster, lesson, ClusterState(cluster.namespace))
+        for action in (Action("apply", {"manifest": "simple-statefulset.yaml"}),
+                       Action("wait", {"for": {"kind": "statefulset-ready",
+                                               "statefulset": "web"}, "timeout": 120})):
+            assert runner.run(action).ok
+    finally:
+        cluster.close()
+    _, report, _ = check(capsys, "day10", *kube)
+    item = next(i for i in report["items"] if i["id"] == "headless-statefulsets")
+    assert [c["passed"] for c in item["checks"]] == [True, True], item
+    assert not item["passed"] and item["detail"] == "not answered yet"
