@@ -365,3 +365,13 @@ def test_kube_node_labels_and_taints(kube10: ActionRunner) -> None:
     assert "k8slab-test" not in o.labels(kube10.cluster.get("Node", node))
     assert not any(t.get("key") == "k8slab-test"
                    for t in o.dig(kube10.cluster.get("Node", node), "spec.taints") or [])
+
+
+def test_the_lab_watch_sees_kube_system_on_the_sim(day10: ActionRunner) -> None:
+    """log-collector stays in kube-system on the sim; the runner's watch must see it."""
+    assert act(day10, "apply", manifest="log-collector-daemonset.yaml").ok
+    out = act(day10, "wait", **{"for": {"kind": "daemonset-hostpath",
+                                          "daemonset": "log-collector",
+                                          "namespace": "kube-system"}})
+    assert out.ok, out.message
+    assert day10.state.get("DaemonSet", "log-collector", "kube-system") is not None

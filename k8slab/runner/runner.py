@@ -24,6 +24,19 @@ from k8slab.runner.outcome import ActionFailed, ActionOutcome, Done, render, res
 from k8slab.state.mirror import ClusterState
 
 
+def open_watch(cluster: Cluster, lesson: Lesson) -> EventStream:
+    """The watch a lab needs: the protocol's (the lab namespace and cluster-scoped kinds), or
+    on the sim every namespace when the lesson's manifests stay in another one (log-collector
+    in kube-system). A real cluster's backend moves such objects into the lab namespace."""
+    ns = cluster.namespace
+    others = {o.namespace(obj) for m in lesson.manifests.values() for obj in m.objects
+              if o.namespace(obj) and o.namespace(obj) != ns}
+    watch_all = getattr(cluster, "watch_all", None)
+    if others and watch_all is not None and cluster.backend == "sim":
+        return watch_all(WATCHED_KINDS)
+    return cluster.watch()
+
+
 class ActionRunner:
     """Runs actions against a cluster, keeping a ClusterState up to date while it waits.
 
@@ -34,7 +47,7 @@ class ActionRunner:
             its History.
         answers: quiz answers, question id -> choice; `answer` actions write here.
         stream: the watch stream feeding `state`. The runner drains it during waits and after
-            each action. When None, the runner starts its own watch at once. Whoever else
+            each action. When None, the runner starts its own (`open_watch`). Whoever else
             drains the same stream into `state` must hold `runner.lock` while doing so.
 
     Thread-safety: actions run one at a time (a second caller waits); `lock` guards `state`
@@ -51,7 +64,7 @@ class ActionRunner:
         self.lock = threading.RLock()
         self._serial = threading.Lock()
         # Watch from the start, so History sees every change the actions cause.
-        self._stream = stream if stream is not None else self._open_watch()
+        self._stream = stream if stream is not None else open_watch(cluster, lesson)
         self._handlers: dict[str, Callable[[dict[str, Any]], Done]] = {
             "apply": self._apply,
             "delete": self._delete,
@@ -84,18 +97,6 @@ class ActionRunner:
     @property
     def stream(self) -> EventStream:
         return self._stream
-
-    def _open_watch(self) -> EventStream:
-        """The runner's own watch. The protocol's watch covers the lab namespace; a lesson
-        whose manifests stay in another namespace (log-collector in kube-system) needs that
-        namespace watched too, which the sim offers as `watch_all` (a real cluster's backend
-        moves such objects into the lab namespace instead)."""
-        others = {o.namespace(obj) for m in self.lesson.manifests.values() for obj in m.objects
-                  if o.namespace(obj) and o.namespace(obj) != self.namespace}
-        watch_all = getattr(self.cluster, "watch_all", None)
-        if others and watch_all is not None and self.cluster.backend == "sim":
-            return watch_all(WATCHED_KINDS)
-        return self.cluster.watch()
 
     def sync(self) -> int:
         """Fold every pending watch event into the state; returns how many there were."""
