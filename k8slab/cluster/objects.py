@@ -50,7 +50,11 @@ def dig(obj: Mapping[str, Any], path: str, default: Any = None) -> Any:
     """Follow a dotted path (`spec.template.spec.containers.0.image`) through dicts and lists."""
     cur: Any = obj
     for part in path.split("."):
-        if isinstance(cur, Mapping):
+        if type(cur) is dict:  # the common case, without an ABC isinstance check (hot path)
+            if part not in cur:
+                return default
+            cur = cur[part]
+        elif isinstance(cur, Mapping):
             if part not in cur:
                 return default
             cur = cur[part]
