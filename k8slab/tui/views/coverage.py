@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from k8slab.cluster import objects as o
+from k8slab.cluster.coverage import NodeCoverage, coverage
 from k8slab.state.mirror import ClusterState
 from k8slab.tui.views.pods import pod_status
 from k8slab.tui.views.tones import Tone
@@ -58,20 +59,15 @@ def _taints(node: dict[str, Any]) -> tuple[str, ...]:
 
 def coverage_grid(state: ClusterState) -> CoverageGrid:
     """Nodes (by name) x DaemonSets of the lab namespace and any the lab moved elsewhere."""
-    try:
-        from k8slab.cluster.coverage import coverage
-    except ImportError:  # only while the shared helper is being built
-        return CoverageGrid((), ())
-
     daemonsets = state.list("DaemonSet", "*")
     nodes = state.list("Node")
     columns: list[dict[str, CoverageCell]] = []
     for ds in daemonsets:
         pods = state.list("Pod", o.namespace(ds), owner=f"DaemonSet/{o.name(ds)}")
+        by_name = {o.name(p): p for p in pods}
         cells: dict[str, CoverageCell] = {}
         for nc in coverage(ds, nodes, pods):
-            node_name = nc.node if isinstance(nc.node, str) else o.name(nc.node)
-            cells[node_name] = _cell(nc)
+            cells[nc.node] = _cell(nc, by_name.get(nc.pod or ""))
         columns.append(cells)
     lines = []
     for node in nodes:
@@ -82,16 +78,17 @@ def coverage_grid(state: ClusterState) -> CoverageGrid:
     return CoverageGrid(tuple(o.name(ds) for ds in daemonsets), tuple(lines))
 
 
-def _cell(nc: Any) -> CoverageCell:
-    pod = nc.pod
-    pod_name = (pod if isinstance(pod, str) else o.name(pod)) if pod else ""
+def _cell(nc: NodeCoverage, pod: dict[str, Any] | None) -> CoverageCell:
+    pod_name = nc.pod or ""
     if not nc.eligible:
-        # A pod still on an ineligible node is being removed (or should be).
+        if nc.reason == "resources":
+            # Eligible by its labels and taints, but the scheduler finds no room.
+            return CoverageCell("resources", "bad", nc.detail, pod_name)
+        # A pod still on an ineligible node is on its way out.
         tone: Tone = "gone" if pod_name else "idle"
-        return CoverageCell(str(nc.reason or "excluded"), tone, str(nc.detail or ""), pod_name)
-    if not pod:
-        return CoverageCell("missing", "wait", str(nc.detail or "no pod yet"), "")
-    status = pod_status(pod) if isinstance(pod, dict) else None
-    if status is None:
-        return CoverageCell("covered", "ok", str(nc.detail or ""), pod_name)
-    return CoverageCell(status.label, status.tone, str(nc.detail or ""), pod_name)
+        return CoverageCell(nc.reason or "excluded", tone, nc.detail, pod_name)
+    if pod is None:
+        return CoverageCell("no pod yet", "wait", nc.detail or "the controller will create one",
+                            pod_name)
+    status = pod_status(pod)
+    return CoverageCell(status.label, status.tone, nc.detail, pod_name)

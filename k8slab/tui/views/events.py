@@ -19,7 +19,7 @@ class EventLine:
     time: float | None
     type: str  # Normal or Warning
     reason: str
-    object: str  # "pod/web-0"
+    object: str  # "web-0" for a pod, "sts/web", "pvc/www-web-0"
     message: str
 
     @property
@@ -27,10 +27,17 @@ class EventLine:
         return "bad" if self.type == "Warning" else "info"
 
 
+# kubectl's short names; pods, the usual subject, go bare.
+_SHORT = {"Pod": "", "StatefulSet": "sts/", "DaemonSet": "ds/", "PersistentVolumeClaim": "pvc/",
+          "Job": "job/", "CronJob": "cj/", "Node": "node/", "Service": "svc/"}
+
+
 def event_line(event: dict[str, Any], tb: Timebase, fallback_time: float) -> EventLine:
     """The line for an Event object (core/v1 or events.k8s.io field names)."""
     involved = event.get("involvedObject") or event.get("regarding") or {}
-    ref = f"{str(involved.get('kind', '')).lower()}/{involved.get('name', '')}"
+    kind = str(involved.get("kind", ""))
+    short = _SHORT.get(kind, kind.lower() + "/")
+    ref = f"{short}{involved.get('name', '')}"
     when = (tb.parse(event.get("lastTimestamp")) or tb.parse(event.get("eventTime"))
             or tb.parse(event.get("firstTimestamp")))
     series = event.get("series") or {}

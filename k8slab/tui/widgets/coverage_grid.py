@@ -54,8 +54,7 @@ class CoverageGridPane(Vertical):
         table = self.table
         if grid.daemonsets != self._columns:
             self._columns = grid.daemonsets
-            cols: list[tuple[str, str, int | None]] = [("node", "node", None),
-                                                       ("taints", "taints", None)]
+            cols: list[tuple[str, str, int | None]] = [("node", "node", None)]
             cols += [(f"ds:{ds}", ds, None) for ds in grid.daemonsets]
             table.set_columns(cols)
         table.sync([(line.node, self._cells(line)) for line in grid.nodes])
@@ -73,12 +72,11 @@ class CoverageGridPane(Vertical):
     @staticmethod
     def _cells(line: NodeLine) -> Cells:
         node = Text(line.node, style="bold")
+        if line.taints:
+            node.append(" ⚑", style="yellow")  # tainted; the line below names the taints
         if line.roles != "worker":
-            node.append(f" ({line.roles})", style="dim")
-        taints = Text(", ".join(t.split(":")[0].split("/")[-1] + ":" + t.split(":")[-1]
-                                for t in line.taints) or "—",
-                      style="yellow" if line.taints else "dim", overflow="ellipsis")
-        cells = [node, taints]
+            node.append(f" {line.roles}", style="dim")
+        cells = [node]
         for cell in line.cells:
             st = style(cell.tone)
             glyph = "✗" if cell.tone == "idle" else GLYPHS.get(cell.tone, " ")
@@ -100,12 +98,12 @@ class CoverageGridPane(Vertical):
         if row >= len(grid.nodes):
             return
         line = grid.nodes[row]
-        if col < 2 or col - 2 >= len(line.cells):
-            taints = ", ".join(line.taints) or "no taints"
-            detail.update(Text(f"{line.node}: {line.roles}; {taints}"))
+        if col < 1 or col - 1 >= len(line.cells):
+            taints = "taints " + ", ".join(line.taints) if line.taints else "no taints"
+            detail.update(Text.assemble((line.node, "bold"), f" ({line.roles}): {taints}"))
             return
-        cell = line.cells[col - 2]
-        ds = grid.daemonsets[col - 2]
+        cell = line.cells[col - 1]
+        ds = grid.daemonsets[col - 1]
         what = f"pod {cell.pod} ({cell.label})" if cell.pod else f"no pod: {cell.label}"
         detail.update(Text.assemble((f"{ds} on {line.node}: ", "bold"), what,
                                     (f" — {cell.detail}" if cell.detail else "", "italic")))

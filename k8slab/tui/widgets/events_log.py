@@ -62,10 +62,10 @@ class EventsLog(RichLog):
     @staticmethod
     def _format(e: EventLine, tb: Timebase) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f"{tb.elapsed(e.time):>8} ", "dim")
-        text.append(f"{e.reason:<18}", "bold red" if e.type == "Warning" else "cyan")
-        text.append(f" {e.object}", "bold")
+        text.append(f"{tb.elapsed(e.time):>7} ", "dim")
+        text.append(e.object, "bold")
         if e.count > 1:
             text.append(f" \N{MULTIPLICATION SIGN}{e.count}", "yellow")
-        text.append(f"  {e.message}")
+        text.append(f" {e.reason}", "bold red" if e.type == "Warning" else "cyan")
+        text.append(f" {e.message}", "" if e.type == "Warning" else "dim")
         return text

@@ -141,8 +141,18 @@ class LabBody(Container):
         return [p for p in self._panes if p.is_attached]
 
     def show_pane(self, pane_id: str) -> None:
-        """Bring a pane into view: its tab when compact, focus when wide."""
+        """Bring a pane to the front: its tab when compact; when wide, the first place in the
+        grid (top left), marked as the step's pane."""
+        pane = next((p for p in self._panes if p.id == pane_id), None)
+        if pane is None or not pane.is_attached:
+            return
         if self.compact:
             tabs = self.query(TabbedContent)
-            if tabs and tabs.first().get_pane(f"tab-{pane_id}") is not None:
+            if tabs:
                 tabs.first().active = f"tab-{pane_id}"
+            return
+        grid = pane.parent
+        if isinstance(grid, Grid) and grid.children and grid.children[0] is not pane:
+            grid.move_child(pane, before=0)
+        for p in self._panes:
+            p.set_class(p is pane, "-primary")

@@ -93,6 +93,7 @@ class LabStatusBar(Horizontal):
         if waiting is None:
             label.update("")
             return
-        label.update(Text.assemble("waiting: ", (waiting.what, "bold"),
-                                   f" {waiting.done}/{waiting.total} ready"))
+        count = (f" {waiting.done}/{waiting.total} ready" if waiting.total
+                 else " (the controller has not acted yet)")
+        label.update(Text.assemble("waiting: ", (waiting.what, "bold"), count))
         self._bar.update(total=max(1, waiting.total), progress=waiting.done)
