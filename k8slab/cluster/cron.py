@@ -210,7 +210,12 @@ def time_zone_problem(time_zone: str | None) -> str | None:
     """Why the API server would reject `spec.timeZone`, or None if it is fine."""
     if time_zone is None:
         return None
-    if not time_zone or time_zone.startswith(("/", ".")) or ".." in time_zone:
+    if not time_zone:
+        return "timeZone must be nil or non-empty string"
+    if time_zone.lower() == "local":
+        return ("timeZone must be an explicit time zone as defined in "
+                "https://www.iana.org/time-zones")
+    if time_zone.startswith(("/", ".")) or ".." in time_zone:
         return f"unknown time zone {time_zone}"
     try:
         ZoneInfo(time_zone)

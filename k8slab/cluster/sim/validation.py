@@ -222,25 +222,19 @@ def cronjob(obj: Obj, old: Obj | None) -> list[str]:
     spec = obj.get("spec") or {}
     out: list[str] = []
     sched = spec.get("schedule")
+    # The API server parses schedules with robfig/cron and names its errors (cron.py).
+    from k8slab.cluster.cron import MAX_NAME_LENGTH, schedule_problem, time_zone_problem
+
     if not sched:
         out.append(_required("spec.schedule"))
-    else:
-        from croniter import croniter
-
-        if not croniter.is_valid(str(sched)) and not str(sched).startswith("@"):
-            out.append(_invalid("spec.schedule", sched, "unparseable cron expression"))
-        elif str(sched).startswith("@") and str(sched) not in (
-                "@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight",
-                "@hourly") and not str(sched).startswith("@every "):
-            out.append(_invalid("spec.schedule", sched, "unrecognized descriptor: " + sched))
+    elif (problem := schedule_problem(str(sched))) is not None:
+        out.append(_invalid("spec.schedule", sched, problem))
     tz = spec.get("timeZone")
-    if tz:
-        try:
-            from zoneinfo import ZoneInfo
-
-            ZoneInfo(tz)
-        except Exception:
-            out.append(_invalid("spec.timeZone", tz, "unknown time zone " + str(tz)))
+    if tz is not None and (problem := time_zone_problem(str(tz))) is not None:
+        out.append(_invalid("spec.timeZone", tz, problem))
+    name = str((obj.get("metadata") or {}).get("name") or "")
+    if old is None and len(name) > MAX_NAME_LENGTH:
+        out.append(_invalid("metadata.name", name, "must be no more than 52 characters"))
     cp = spec.get("concurrencyPolicy", "Allow")
     if cp not in ("Allow", "Forbid", "Replace"):
         out.append(_unsupported("spec.concurrencyPolicy", cp, ["Allow", "Forbid", "Replace"]))

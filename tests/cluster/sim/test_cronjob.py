@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 import pytest
 
 from k8slab.cluster import cron
+from k8slab.errors import ClusterError
 from k8slab.runner.cronjob import job_from_cronjob
 from tests.cluster.sim.batchlab import Lab, condition, cronjob
 
@@ -258,3 +259,33 @@ def test_the_same_seed_gives_the_same_history(seed: int) -> None:
         return [f"{t.time:.1f} {t.kind}/{t.name} {t.what}" for t in lab.state.history]
 
     assert run() == run()
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"schedule": "0 0 * * 7"},
+     'spec.schedule: Invalid value: "0 0 * * 7": end of range (7) above maximum (6): 7'),
+    ({"schedule": "0 0 * * * *"}, 'spec.schedule: Invalid value: "0 0 * * * *": expected '
+     "exactly 5 fields, found 6: [0 0 * * * *]"),
+    ({"schedule": "TZ=UTC 0 2 * * *"}, "cannot use TZ or CRON_TZ in schedule, use timeZone "
+     "field instead"),
+    ({"timeZone": "Mars/Olympus"},
+     'spec.timeZone: Invalid value: "Mars/Olympus": unknown time zone Mars/Olympus'),
+])
+def test_the_api_server_rejects_what_kubernetes_rejects(change: dict[str, str],
+                                                          message: str) -> None:
+    lab = Lab()
+    manifest = cronjob("bad", "*/5 * * * *")
+    manifest["spec"].update(change)
+    with pytest.raises(ClusterError) as err:
+        lab.apply(manifest)
+    assert message in str(err.value)
+    assert 'CronJob.batch "bad" is invalid' in str(err.value)
+
+
+def test_a_cronjob_name_leaves_room_for_the_job_suffix() -> None:
+    lab = Lab()
+    with pytest.raises(ClusterError, match="must be no more than 52 characters"):
+        lab.apply(cronjob("n" * 53, "*/5 * * * *"))
+    lab.apply(cronjob("n" * 52, "*/5 * * * *"))
+    lab.run(301)
+    assert len(lab.state.list("Job")[0]["metadata"]["name"]) <= 63
