@@ -211,7 +211,7 @@ class JobController(Controller):
         status["ready"] = sum(1 for p in track.active.values() if pod_ready(p))
         status["terminating"] = terminating
         status["succeeded"], status["failed"] = succeeded, failed
-        if indexed:
+        if indexed and track.done_indexes:
             status["completedIndexes"] = Indexes(track.done_indexes).text
         status["uncountedTerminatedPods"] = {}
         if finishing is not None and terminating == 0:
