@@ -97,11 +97,18 @@ class DaemonSetController(Controller):
         tmpl_spec = ds["spec"]["template"].get("spec") or {}
         plan = {n["metadata"]["name"]: should_run(tmpl_spec, n)[:2] for n in nodes}
         by_node = self._pods_by_node(ds)
+        writes = store.changes
         self._manage(ds, nodes, plan, by_node, h)
+        if store.changes != writes:
+            by_node = self._pods_by_node(ds)
         strategy = (ds["spec"].get("updateStrategy") or {}).get("type", "RollingUpdate")
-        if strategy == "RollingUpdate":
-            self._rolling_update(ds, nodes, plan, self._pods_by_node(ds), h)
-        by_node = self._pods_by_node(ds)
+        outdated = any((p["metadata"].get("labels") or {}).get(REVISION_LABEL) != h
+                       for pods in by_node.values() for p in pods)
+        if strategy == "RollingUpdate" and outdated:
+            writes = store.changes
+            self._rolling_update(ds, nodes, plan, by_node, h)
+            if store.changes != writes:
+                by_node = self._pods_by_node(ds)
         self._status(ds, nodes, plan, by_node, h)
         live = {rev["metadata"]["name"]} | {
             f"{ds['metadata']['name']}-{p['metadata'].get('labels', {}).get(REVISION_LABEL)}"
@@ -109,13 +116,12 @@ class DaemonSetController(Controller):
         prune(self.core, ds, live)
 
     def _pods_by_node(self, ds: Obj) -> dict[str, list[Obj]]:
+        """The set's pods by node, oldest first (the owner index is in creation order)."""
         out: dict[str, list[Obj]] = {}
         for pod in self.core.store.owned_by(ds["metadata"]["uid"], "Pod"):
             spec = pod["spec"]
             node = spec.get("nodeName") or next(iter(sorted(pinned_nodes(spec) or ())), "")
             out.setdefault(node, []).append(pod)
-        for pods in out.values():
-            pods.sort(key=lambda p: (p["metadata"]["creationTimestamp"], p["metadata"]["name"]))
         return out
 
     def _manage(self, ds: Obj, nodes: list[Obj], plan: dict[str, tuple[bool, bool]],
