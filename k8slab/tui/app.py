@@ -53,26 +53,35 @@ class LabApp(App[int]):
     def key_help(self) -> list[KeyHelp]:
         """Every active key, grouped by where it works, from the live bindings."""
         seen: dict[tuple[int, str], KeyHelp] = {}
-        for key, active in self.screen.active_bindings.items():
-            binding = active.binding
-            node = active.node
+        rank: dict[tuple[int, str], int] = {}
+        lab_order = {b.action: i for i, b in enumerate(LabScreen.BINDINGS)
+                     if isinstance(b, Binding)}
+        for active in self.screen.active_bindings.values():
+            binding, node = active.binding, active.node
             group = ("Anywhere" if node is self else
                      "Lab" if isinstance(node, LabScreen) else
                      f"In the focused {type(node).__name__}")
-            description = binding.description or binding.action.replace("_", " ")
+            description = (binding.group.description if binding.group else
+                           binding.tooltip or binding.description
+                           or binding.action.replace("_", " "))
             if not active.enabled:
                 description += " (not now)"
-            slot = (id(node), binding.action)
+            # One line per action, or per binding group (the action keys 1-9).
+            slot = (id(node), description if binding.group else binding.action)
             shown = self.get_key_display(binding)
             if slot in seen:
                 old = seen[slot]
-                if shown not in old.key.split(" / "):
+                if binding.group:  # the number keys: "1" then "1-2" ... "1-9"
+                    first = old.key.split("-")[0]
+                    seen[slot] = KeyHelp(f"{first}-{shown}", old.description, group)
+                elif shown not in old.key.split(" / "):
                     seen[slot] = KeyHelp(f"{old.key} / {shown}", old.description, group)
             else:
                 seen[slot] = KeyHelp(shown, description, group)
-            del key
+                rank[slot] = lab_order.get(binding.action, len(rank) + 100)
         order = {"Lab": 0, "Anywhere": 1}
-        return sorted(seen.values(), key=lambda k: (order.get(k.group, 2), k.group))
+        return [seen[s] for s in sorted(seen, key=lambda s: (
+            order.get(seen[s].group, 2), seen[s].group, rank[s]))]
 
     async def action_quit(self) -> None:
         self.session.save()

@@ -87,6 +87,7 @@ class LabSession:
         self._verdicts: list[Verdict] = []
         self._waits: dict[tuple[str, str], int] = {}  # (kind, name) -> generation when asked
         self._acted: set[str] = set()  # steps whose actions ran successfully this session
+        self._visited: set[str] = set()  # steps opened this session
         self._last_now = cluster.now()
         self.frames = 0
 
@@ -179,21 +180,18 @@ class LabSession:
             self.save()
         return self._ahead(out), fresh
 
-    def reached(self) -> int:
-        """The index of the furthest step the learner has opened or finished."""
-        index = {s.id: i for i, s in enumerate(self.lesson.steps)}
-        marks = [index.get(self.progress.step or "", 0)]
-        marks += [index[s] for s in self.progress.steps_done if s in index]
-        return max(marks)
+    def attempted(self) -> set[str]:
+        """Steps the learner has worked on: opened in this session, or finished."""
+        return self._visited | self.progress.steps_done | {self.step.id}
 
     def _ahead(self, verdicts: list[Verdict]) -> list[Verdict]:
-        """Failing items of steps not reached yet are `todo`, not failures."""
-        index = {s.id: i for i, s in enumerate(self.lesson.steps)}
-        reached = self.reached()
+        """Failing items of steps the learner has not worked on are `todo`, not failures:
+        red means "tried, and the cluster does not show it", never "not started"."""
+        attempted = self.attempted()
         out = []
         for v in verdicts:
             step = self.lesson.item(v.item).step
-            if v.state == "failed" and step is not None and index.get(step, 0) > reached:
+            if v.state == "failed" and step is not None and step not in attempted:
                 v = Verdict(v.item, "todo", v.detail, v.hint)
             out.append(v)
         return out
@@ -210,6 +208,7 @@ class LabSession:
     def go(self, step_id: str) -> Step:
         """Open a step (remembered for the next run)."""
         self.progress.step = self.lesson.step(step_id).id
+        self._visited.add(self.progress.step)
         self.save()
         return self.step
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -55,18 +57,19 @@ class HelpScreen(ModalScreen[None]):
             yield Static(self._table())
             yield Static(self._extras())
 
-    def _table(self) -> Text:
-        text = Text()
-        group = None
-        for k in self.keys:
-            if k.group != group:
-                if group is not None:
-                    text.append("\n")
-                group = k.group
-                text.append(f"{group}\n", "bold underline")
-            text.append(f"  {k.key:<16}", "bold cyan")
-            text.append(f"{k.description}\n")
-        return text
+    def _table(self) -> Group:
+        width = max((len(k.key) for k in self.keys), default=8)
+        parts: list[Text | Table] = []
+        for group in dict.fromkeys(k.group for k in self.keys):
+            parts.append(Text(("\n" if parts else "") + group, style="bold underline"))
+            table = Table(box=None, show_header=False, expand=True, padding=(0, 1))
+            table.add_column("key", style="bold cyan", no_wrap=True, width=width)
+            table.add_column("what", ratio=1)
+            for k in self.keys:
+                if k.group == group:
+                    table.add_row(k.key, k.description)
+            parts.append(table)
+        return Group(*parts)
 
     def _extras(self) -> Text:
         text = Text("\n")

@@ -44,33 +44,45 @@ FRAME = 1 / 20
 #: Re-grade at most this often (seconds of wall time) while the cluster keeps changing.
 GRADE_EVERY = 0.25
 _ADMIN = frozenset(k for k, spec in ACTIONS.items() if spec.cluster_admin)
+_ACTIONS_GROUP = Binding.Group("Run the step's action with that number")
 
 
 class LabScreen(ClockControls, Screen[None]):
     """The whole lab on one screen. Keys work anywhere; every key is listed by `?`."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "next_step", "Next", id="k8slab.next_step"),
-        Binding("p", "prev_step", "Prev", id="k8slab.prev_step"),
-        Binding("a", "apply", "Apply", id="k8slab.apply"),
-        Binding("h", "hint", "Hint", id="k8slab.hint"),
+        Binding("n", "next_step", "Next", id="k8slab.next_step",
+                tooltip="Next step (a step with nothing to grade counts as done once you move on)"),
+        Binding("p", "prev_step", "Prev", id="k8slab.prev_step", tooltip="Previous step"),
+        Binding("a", "apply", "Apply", id="k8slab.apply",
+                tooltip="Apply the step's manifest (its first apply action)"),
+        Binding("h", "hint", "Hint", id="k8slab.hint",
+                tooltip="Show the step's next hint, and the hints of failed checklist items"),
         *[Binding(str(i), f"run_action({i})", f"Run action {i}", show=False,
-                  id=f"k8slab.action_{i}") for i in range(1, 10)],
+                  id=f"k8slab.action_{i}", group=_ACTIONS_GROUP) for i in range(1, 10)],
         # Priority: the outline and the quiz would take space for themselves (enter still
         # opens a step and picks an answer).
-        Binding("space", "toggle_pause", "Pause", priority=True, id="k8slab.pause"),
+        Binding("space", "toggle_pause", "Pause", priority=True, id="k8slab.pause",
+                tooltip="Pause or resume the sim's clock"),
         Binding("plus,equals_sign", "faster", "Faster", show=False, key_display="+",
-                id="k8slab.faster"),
-        Binding("minus", "slower", "Slower", show=False, key_display="-", id="k8slab.slower"),
+                id="k8slab.faster", tooltip="Run the sim's clock faster (up to 60x)"),
+        Binding("minus", "slower", "Slower", show=False, key_display="-", id="k8slab.slower",
+                tooltip="Run the sim's clock slower (down to 0.25x)"),
         Binding("full_stop", "step_clock", "Step clock", show=False, key_display=".",
-                id="k8slab.step_clock"),
-        Binding("j", "jump_cron", "Next cron run", show=False, id="k8slab.jump_cron"),
-        Binding("e", "edit_nodes", "Nodes…", show=False, id="k8slab.edit_nodes"),
+                id="k8slab.step_clock",
+                tooltip="Pause, then run the sim's next happening (a controller sync, a "
+                        "kubelet step)"),
+        Binding("j", "jump_cron", "Next cron run", show=False, id="k8slab.jump_cron",
+                tooltip="Jump the sim's clock to the next CronJob run"),
+        Binding("e", "edit_nodes", "Nodes…", show=False, id="k8slab.edit_nodes",
+                tooltip="Add, remove, label or taint a node"),
         Binding("tab", "cycle_pane(1)", "Next pane", show=False, id="k8slab.next_pane"),
         Binding("shift+tab", "cycle_pane(-1)", "Previous pane", show=False,
                 id="k8slab.prev_pane"),
-        Binding("z", "zoom", "Zoom pane", show=False, id="k8slab.zoom"),
-        Binding("l", "toggle_layout", "Layout", show=False, id="k8slab.layout"),
+        Binding("z", "zoom", "Zoom pane", show=False, id="k8slab.zoom",
+                tooltip="Fill the screen with the focused pane (z again to restore)"),
+        Binding("l", "toggle_layout", "Layout", show=False, id="k8slab.layout",
+                tooltip="Switch between tabs and side-by-side panes"),
     ]
 
     class ActionFinished(Message):

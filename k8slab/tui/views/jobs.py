@@ -46,8 +46,9 @@ class JobRow:
 
     @property
     def retries(self) -> str:
-        """`failed/backoffLimit`, how close the Job is to giving up."""
-        return f"{self.failed}/{self.backoff_limit}"
+        """How close the Job is to giving up: it fails once more pods failed than its
+        backoffLimit allows."""
+        return f"{self.failed} failed (backoffLimit {self.backoff_limit})"
 
 
 def job_row(job: dict[str, Any], tb: Timebase, now: float) -> JobRow:

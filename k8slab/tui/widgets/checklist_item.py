@@ -90,7 +90,7 @@ class ChecklistItemView(Vertical):
     def show(self, verdict: Verdict) -> bool:
         """Show a new verdict; True if the mark changed.
 
-        A failing item of a step the learner has not reached yet shows as `todo` (a dim
+        A failing item of a step the learner has not worked on shows as `todo` (a dim
         circle, no detail): red means "tried and not there", not "not started".
         """
         if verdict == self.verdict:

@@ -52,12 +52,16 @@ class CoverageGridPane(Vertical):
         grid = coverage_grid(data.state)
         self._grid = grid
         table = self.table
-        if grid.daemonsets != self._columns:
+        rebuilt = grid.daemonsets != self._columns
+        if rebuilt:
             self._columns = grid.daemonsets
             cols: list[tuple[str, str, int | None]] = [("node", "node", None)]
             cols += [(f"ds:{ds}", ds, None) for ds in grid.daemonsets]
             table.set_columns(cols)
         table.sync([(line.node, self._cells(line)) for line in grid.nodes])
+        if rebuilt and grid.daemonsets and grid.nodes:
+            # Start on the first DaemonSet's column, so the line below explains a cell.
+            table.move_cursor(row=table.cursor_row, column=1, animate=False)
         if grid.daemonsets:
             parts = []
             for ds in grid.daemonsets:
@@ -104,6 +108,6 @@ class CoverageGridPane(Vertical):
             return
         cell = line.cells[col - 1]
         ds = grid.daemonsets[col - 1]
-        what = f"pod {cell.pod} ({cell.label})" if cell.pod else f"no pod: {cell.label}"
+        what = f"pod {cell.pod}, {cell.label}" if cell.pod else f"no pod ({cell.label})"
         detail.update(Text.assemble((f"{ds} on {line.node}: ", "bold"), what,
-                                    (f" — {cell.detail}" if cell.detail else "", "italic")))
+                                    (f": {cell.detail}" if cell.detail else "", "italic")))

@@ -61,7 +61,7 @@ class JobCard(Vertical):
         facts = Text(no_wrap=True, overflow="ellipsis")
         facts.append(row.state + (f" ({row.reason})" if row.reason else ""), st)
         facts.append(f" · active {row.active}/{row.parallelism}")
-        facts.append(" · retries ")
+        facts.append(" · ")
         facts.append(row.retries, "bold red" if row.failed else "")
         if row.deadline is not None:
             if row.deadline_left is not None:
