@@ -45,19 +45,30 @@ def _definitions() -> tuple[str, Any]:
     return folder, schema_contents(f"{folder}/_definitions.json", version)
 
 
+_API_VERSION = re.compile(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?v[0-9]+[a-z0-9]*$")
+_KIND = re.compile(r"^[A-Z][A-Za-z0-9]*$")
+
+
 @functools.lru_cache(maxsize=64)
 def _validator(api_version: str, kind: str) -> Validator | None:
     import jsonschema
-    from kubernetes_validate.utils import schema_contents
+    from kubernetes_validate.utils import (
+        InvalidSchemaError,
+        VersionNotSupportedError,
+        schema_contents,
+    )
     from referencing import Registry, Resource
 
+    # Names that cannot be a schema file's (and must not become a path) have no schema.
+    if not _API_VERSION.match(api_version) or not _KIND.match(kind):
+        return None
     folder, definitions = _definitions()
     # kubernetes-validate's file naming: rbac.authorization.k8s.io/v1 -> rbac-v1.
     group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
     try:
         schema = schema_contents(f"{folder}/{kind.lower()}-{group_version}.json",
                                  schema_version())
-    except (FileNotFoundError, OSError):
+    except (OSError, VersionNotSupportedError, InvalidSchemaError):
         return None
     registry = Resource.from_contents(definitions) @ (Resource.from_contents(schema)
                                                       @ Registry())

@@ -100,3 +100,16 @@ def test_placeholders_in_action_parameters_are_checked(tmp_path: Path) -> None:
     [problem] = info.value.problems
     assert problem.location.line == 15
     assert problem.message.startswith("action exec: unknown placeholder {{nmespace}}")
+
+
+def test_an_api_version_that_is_not_a_name_is_a_problem(tmp_path: Path) -> None:
+    """Found by fuzzing: apiVersion text must never reach the schema lookup as a path."""
+    folder = tmp_path / "lesson"
+    shutil.copytree(CORPUS / "valid", folder)
+    path = folder / "manifests" / "agent.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "apiVersion: apps/v1", "apiVersion: ../../apps/v1"), encoding="utf-8")
+    with pytest.raises(LessonError) as info:
+        load_lesson(folder)
+    assert any(p.location.line == 2 and "has no kind 'DaemonSet' in apiVersion '../../apps/v1'"
+               in p.message for p in info.value.problems)
