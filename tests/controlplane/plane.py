@@ -526,6 +526,7 @@ class ControlPlane:
 
     def _start_component(self, name: str) -> None:
         self.components[name].start()
+        self.save_state()  # from now on reap_stale() can find the process if we die
 
     # -- internals: readiness
 

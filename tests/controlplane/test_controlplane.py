@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import urllib.error
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -287,6 +288,56 @@ def test_released_volume_returns_to_the_pool(core: Any, controlplane_namespace: 
         return pv.status.phase == "Available" and pv.spec.claim_ref is None
 
     wait_for(f"{pv_name} Available again", available_again)
+
+
+def test_rbac_applies_to_users_and_service_accounts(
+    controlplane: ControlPlane, controlplane_namespace: str
+) -> None:
+    ns = controlplane_namespace
+    learner = controlplane.token_for("learner")
+    controlplane.request(
+        "POST",
+        f"/api/v1/namespaces/{ns}/serviceaccounts",
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "bot"}},
+    )
+    sa_token = controlplane.service_account_token(ns, "bot")
+
+    def status_of(token: str) -> int:
+        try:
+            controlplane.request("GET", f"/api/v1/namespaces/{ns}/pods", token=token)
+        except urllib.error.HTTPError as e:
+            return e.code
+        return 200
+
+    assert (status_of(learner), status_of(sa_token)) == (403, 403)
+    controlplane.request(
+        "POST",
+        f"/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/rolebindings",
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": {"name": "view"},
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "ClusterRole",
+                "name": "view",
+            },
+            "subjects": [
+                {
+                    "kind": "Group",
+                    "name": "k8slab:learners",
+                    "apiGroup": "rbac.authorization.k8s.io",
+                },
+                {"kind": "ServiceAccount", "name": "bot", "namespace": ns},
+            ],
+        },
+    )
+    wait_for(
+        "RBAC to allow the learner and the bot",
+        lambda: status_of(learner) == status_of(sa_token) == 200,
+    )
+    kubeconfig = controlplane.kubeconfig_for_service_account(ns, "bot")
+    assert f'namespace: "{ns}"' in kubeconfig.read_text()
 
 
 @pytest.fixture
