@@ -120,10 +120,15 @@ def completed_indexes(pods: Iterable[Obj], completions: int) -> Indexes:
 
 
 def job_pod(job: Obj, index: int | None, owner_ref: dict[str, Any]) -> Obj:
-    """The pod a Job creates from its template (and, for an Indexed Job, for an index)."""
-    tmpl = clone(job["spec"]["template"])
-    md = dict(tmpl.get("metadata") or {})
-    spec = tmpl.get("spec") or {}
+    """The pod a Job creates from its template (and, for an Indexed Job, for an index).
+
+    The pod shares the template's defaulted, immutable parts, as the sim's other controllers'
+    pods do (the API server's pod defaulting copies what it changes); what differs per pod is
+    copied.
+    """
+    tmpl = job["spec"]["template"]
+    md = tmpl.get("metadata") or {}
+    spec = dict(tmpl.get("spec") or {})
     name = job["metadata"]["name"]
     labels = dict(md.get("labels") or {})
     annotations = dict(md.get("annotations") or {})
@@ -136,9 +141,10 @@ def job_pod(job: Obj, index: int | None, owner_ref: dict[str, Any]) -> Obj:
         env = {"name": INDEX_ENV, "valueFrom": {"fieldRef": {
             "apiVersion": "v1", "fieldPath": f"metadata.annotations['{INDEX_KEY}']"}}}
         for key in ("initContainers", "containers"):
-            for c in spec.get(key) or ():
-                if not any(e.get("name") == INDEX_ENV for e in c.get("env") or ()):
-                    c["env"] = [*(c.get("env") or ()), env]
+            if spec.get(key):
+                spec[key] = [c if any(e.get("name") == INDEX_ENV for e in c.get("env") or ())
+                             else {**c, "env": [*(c.get("env") or ()), clone(env)]}
+                             for c in spec[key]]
     pod_md: dict[str, Any] = {
         "generateName": generate,
         "namespace": job["metadata"]["namespace"],

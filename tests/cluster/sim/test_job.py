@@ -4,6 +4,8 @@ History, as the grader does."""
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from tests.cluster.sim.batchlab import Lab, active_over_time, condition, finished, job
@@ -180,7 +182,11 @@ def test_indexed_job_gives_each_pod_its_index() -> None:
     lab = Lab()
     lab.apply(job("indexed", "echo $JOB_COMPLETION_INDEX; sleep 5", completions=3,
                   parallelism=3, completionMode="Indexed"))
+    template = copy.deepcopy(lab.job("indexed")["spec"]["template"])
     lab.run_until(lambda lab: finished(lab, "indexed"))
+    # Pods share the template's parts; building them must not change the Job's template.
+    assert lab.job("indexed")["spec"]["template"] == template
+    assert "env" not in template["spec"]["containers"][0]
     pods = sorted(lab.state.list("Pod"), key=lambda p: p["metadata"]["name"])
     assert len(pods) == 3
     key = "batch.kubernetes.io/job-completion-index"
