@@ -289,3 +289,16 @@ def test_a_cronjob_name_leaves_room_for_the_job_suffix() -> None:
     lab.apply(cronjob("n" * 52, "*/5 * * * *"))
     lab.run(301)
     assert len(lab.state.list("Job")[0]["metadata"]["name"]) <= 63
+
+
+def test_an_active_job_deleted_by_hand_is_forgotten() -> None:
+    lab = Lab()
+    lab.apply(cronjob("gone", "*/5 * * * *", "sleep 200"))
+    lab.run(5 * 60 + 10)
+    name = job_name("gone", 5)
+    assert [r["name"] for r in lab.state.get("CronJob", "gone")["status"]["active"]] == [name]
+    lab.sim.delete("Job", name)
+    lab.run(5)
+    assert "active" not in lab.state.get("CronJob", "gone")["status"]
+    [event] = lab.events("MissingJob", "CronJob")
+    assert event["message"] == f"Active job went missing: {name}"
