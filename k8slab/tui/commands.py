@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from k8slab.tui.views.titles import action_title
+
 TIMES = "\N{MULTIPLICATION SIGN}"
 
 if TYPE_CHECKING:
@@ -32,7 +34,7 @@ class LabCommands(Provider):
             return
         session = lab.session
         for i, action in enumerate(session.step.actions, start=1):
-            yield (f"Run: {action.label()}", partial(lab.run_lab_action, action),
+            yield (f"Run: {action_title(action)}", partial(lab.run_lab_action, action),
                    f"action {i} of this step · {action.spec.help}")
         for n, step in enumerate(session.lesson.steps, start=1):
             done = "✓ " if step.id in session.progress.steps_done else ""

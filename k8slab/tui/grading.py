@@ -69,6 +69,13 @@ def verdict(result: ItemResult) -> Verdict:
     """Passed, failed, or pending (a quiz item whose questions are not all answered yet)."""
     if result.passed:
         return Verdict(result.id, "passed", result.detail)
-    if result.quiz and not result.checks and any(q.choice is None for q in result.quiz):
-        return Verdict(result.id, "pending", result.detail, result.hint)
+    checks_pass = all(c.passed for c in result.checks)
+    unanswered = [q for q in result.quiz if q.choice is None]
+    wrong = [q for q in result.quiz if q.choice is not None and not q.passed]
+    if checks_pass and unanswered and not wrong:
+        # The cluster shows it; only the learner's answer is missing: waiting, not failing.
+        n = len(unanswered)
+        detail = ("the cluster part is done; " if result.checks else "") + \
+            ("answer the question below" if n == 1 else f"answer the {n} questions below")
+        return Verdict(result.id, "pending", detail, result.hint)
     return Verdict(result.id, "failed", result.detail, result.hint)

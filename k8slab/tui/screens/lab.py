@@ -21,6 +21,7 @@ from k8slab.lessons.model import Step
 from k8slab.tui.live import CLOCK
 from k8slab.tui.screens.clock_controls import ClockControls
 from k8slab.tui.session import LabSession, Outcome
+from k8slab.tui.views.titles import action_title
 from k8slab.tui.widgets.action_bar import ActionBar
 from k8slab.tui.widgets.checklist import Checklist
 from k8slab.tui.widgets.lab_body import WIDE_MIN_HEIGHT, WIDE_MIN_WIDTH, LabBody, pane_for
@@ -319,7 +320,7 @@ class LabScreen(ClockControls, Screen[None]):
             return
         self.busy = True
         self.query_one(ActionBar).set_busy(True)
-        self.notify(f"{action.label()}…", timeout=2)
+        self.notify(f"{action_title(action)}…", timeout=2)
         self._run_in_thread(action)
 
     @work(thread=True, exclusive=True, group="cluster-action")
@@ -335,10 +336,10 @@ class LabScreen(ClockControls, Screen[None]):
 
     def _finished(self, action: Action, outcome: Outcome) -> None:
         if outcome.ok:
-            self.notify(outcome.message, title=action.label(), timeout=4)
+            self.notify(outcome.message, title=action_title(action), timeout=4)
         else:
             text = outcome.message + (f"\nhint: {outcome.hint}" if outcome.hint else "")
-            self.notify(text, title=f"{action.label()} failed", severity="error", timeout=10)
+            self.notify(text, title=f"{action_title(action)} failed", severity="error", timeout=10)
         self.frame()
 
     # -- checklist ----------------------------------------------------------------------------

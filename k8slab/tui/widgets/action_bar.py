@@ -8,6 +8,7 @@ from textual.widgets import Button
 from textual.widgets.button import ButtonVariant
 
 from k8slab.actions import Action
+from k8slab.tui.views.titles import action_title
 
 
 class ActionBar(HorizontalScroll):
@@ -43,7 +44,7 @@ class ActionBar(HorizontalScroll):
             variant: ButtonVariant = "primary" if action.kind == "apply" else (
                 "warning" if action.kind in admin else "default")
             key = f"{i} " if i <= 9 else ""
-            buttons.append(Button(f"{key}{action.label()}", variant=variant, compact=True,
+            buttons.append(Button(f"{key}{action_title(action)}", variant=variant, compact=True,
                                   id=f"action-{i}", tooltip=action.spec.help))
         if buttons:
             await self.mount_all(buttons)

@@ -24,7 +24,8 @@ class CronJobsPane(VerticalScroll):
 
     DEFAULT_CSS = """
     CronJobsPane { height: 1fr; }
-    CronJobsPane > Static { padding: 0 1; margin-bottom: 1; }
+    CronJobsPane > Static { padding: 0 1; margin-bottom: 1; text-wrap: nowrap;
+                            text-overflow: ellipsis; }
     CronJobsPane > .empty { color: $text-muted; }
     """
 
@@ -69,9 +70,9 @@ class CronJobsPane(VerticalScroll):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(("⏸" if row.suspended else GLYPHS.get(row.tone, " ")) + " ", st)
         text.append(row.name, "bold")
-        text.append(f"  {row.schedule}", "cyan")
+        text.append(f"  concurrency {row.policy}", "dim")
+        text.append(f"\n  {row.schedule}", "bold cyan")
         text.append(f"  {row.words}", "italic")
-        text.append(f"  · {row.policy}", "dim")
         text.append("\n  next ")
         if row.suspended:
             text.append("suspended: no new runs", "yellow")
@@ -83,7 +84,7 @@ class CronJobsPane(VerticalScroll):
         text.append("\n  active ")
         text.append(", ".join(row.active) if row.active else "none",
                     "yellow" if row.active else "dim")
-        text.append("   history ")
+        text.append("\n  history ")
         if row.history:
             for chip in row.history:
                 text.append(_CHIP.get(chip.tone, "·"), style(chip.tone))

@@ -13,17 +13,18 @@ from k8slab.tui.views.tones import GLYPHS, style
 
 
 class JobCard(Vertical):
-    """A Job's completions as a bar, then active, failed against the back-off limit, the
-    deadline and the TTL."""
+    """A Job's name and completions, a bar of them, then active pods, failures against the
+    back-off limit, the deadline and the TTL."""
 
     DEFAULT_CSS = """
-    JobCard { height: auto; padding: 0 1; }
+    JobCard { height: auto; padding: 0 1; margin-bottom: 1; }
     JobCard > Horizontal { height: 1; }
-    JobCard .job-name { width: 26; }
-    JobCard ProgressBar { width: 1fr; }
-    JobCard ProgressBar Bar { width: 1fr; }
-    JobCard .job-count { width: 12; text-align: right; }
-    JobCard .job-facts { height: 1; color: $text-muted; padding-left: 2; }
+    JobCard .job-name { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
+    JobCard .job-count { width: auto; min-width: 10; text-align: right; }
+    JobCard > ProgressBar { width: 100%; height: 1; padding-left: 2; }
+    JobCard > ProgressBar > Bar { width: 1fr; }
+    JobCard .job-facts { height: 1; color: $text-muted; padding-left: 2; text-wrap: nowrap;
+                         text-overflow: ellipsis; }
     JobCard.-ok Bar > .bar--bar, JobCard.-ok Bar > .bar--complete { color: $success; }
     JobCard.-bad Bar > .bar--bar { color: $error; }
     """
@@ -37,8 +38,8 @@ class JobCard(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal():
             yield Static(classes="job-name")
-            yield ProgressBar(total=self.row.total, show_eta=False, show_percentage=False)
             yield Static(classes="job-count")
+        yield ProgressBar(total=self.row.total, show_eta=False, show_percentage=False)
         yield Static(classes="job-facts")
 
     def on_mount(self) -> None:

@@ -15,6 +15,9 @@ from k8slab.tui.views.timebase import Timebase, short
 from k8slab.tui.views.tones import GLYPHS, style
 from k8slab.tui.widgets.keyed_table import Cells, KeyedTable
 
+# Long kubectl states shortened to fit the column (the lane shows the rest).
+_SHORT_STATE = {"ContainerCreating": "Creating", "Unschedulable": "Unschedul.",
+                "CrashLoopBackOff": "CrashLoop"}
 LANE_GLYPHS = {"ok": "█", "wait": "▒", "bad": "▓", "gone": "░", "idle": "·", "info": "▪"}
 # Fixed columns' width (cell padding included) in the full and the narrow layout; the pod
 # column is sized for names like `nginx-sts-10`.
@@ -107,7 +110,8 @@ class OrdinalTimeline(KeyedTable):
         st = style(r.status.tone)
         cells: list[Text] = [
             Text.assemble(("  ", ""), (r.pod, "dim strike" if removed else "")),
-            Text.assemble((GLYPHS.get(r.status.tone, " ") + " ", st), (r.status.label, st)),
+            Text.assemble((GLYPHS.get(r.status.tone, " ") + " ", st),
+                          (_SHORT_STATE.get(r.status.label, r.status.label), st)),
         ]
         if not self._narrow:
             rev = Text(r.revision, style="bold cyan" if r.updated else "dim")
