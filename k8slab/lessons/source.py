@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -197,7 +198,11 @@ def parse_documents(text: str, where: str, problems: Problems, *,
     Returns None after reporting a syntax error.
     """
     try:
-        docs = list(_yaml((1, 1) if yaml_11 else None).load_all(text))
+        with warnings.catch_warnings():
+            # ruamel warns (to stderr) about YAML 1.1 oddities such as `1e3`; the schema
+            # check reports what matters about such values.
+            warnings.simplefilter("ignore")
+            docs = list(_yaml((1, 1) if yaml_11 else None).load_all(text))
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
