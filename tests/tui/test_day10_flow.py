@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from textual.widgets import RadioButton, Static
 
+from k8slab.tui.widgets.action_output import ActionOutput
 from k8slab.tui.widgets.checklist import Checklist
 from k8slab.tui.widgets.claims_table import ClaimsTable
 from k8slab.tui.widgets.step_view import StepView
@@ -176,3 +177,40 @@ async def test_hint_key_reveals_the_steps_hints_in_place() -> None:
         assert hint.has_class("-shown")
         if step.hints:
             assert app.lab.query_one(StepView).hints_shown == 1
+
+
+async def test_exec_output_stays_on_screen_and_data_survives_the_pod() -> None:
+    app = make_app("day10")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.lab.go_to("statefulset-storage")
+        await settle(pilot)
+        await pilot.press("a")
+        until(app, lambda: sum(
+            1 for p in app.session.state.list("Pod")
+            if p["metadata"]["name"].startswith("nginx-sts-") and any(
+                c["type"] == "Ready" and c["status"] == "True"
+                for c in p.get("status", {}).get("conditions", []))) == 3)
+        app.lab.go_to("statefulset-persistence")
+        await settle(pilot)
+        output = app.lab.query_one(ActionOutput)
+        assert not output.has_class("-shown")  # a new step starts clean
+        await pilot.press("2", "4")  # write on nginx-sts-1, then read it back
+        await settle(pilot)
+        text = str(output.render())
+        assert "$ exec nginx-sts-1: cat /usr/share/nginx/html/custom.txt" in text
+        assert "Custom data for pod 1" in text
+        old_uid = (app.session.state.get("Pod", "nginx-sts-1") or {})["metadata"]["uid"]
+        await pilot.press("5")  # delete the pod; the controller recreates it
+
+        def back() -> bool:
+            pod = app.session.state.get("Pod", "nginx-sts-1")
+            return pod is not None and pod["metadata"]["uid"] != old_uid and any(
+                c["type"] == "Ready" and c["status"] == "True"
+                for c in pod.get("status", {}).get("conditions", []))
+
+        until(app, back)
+        await pilot.press("4")
+        await settle(pilot)
+        assert "Custom data for pod 1" in str(output.render())
+        assert not output.has_class("-failed")

@@ -45,9 +45,11 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 def test_run_day10_apply_a_statefulset_and_watch_it(terminal: Terminal, tmp_path: Path) -> None:
     terminal.start([installed_k8slab(), "run", "day10", "--speed", "8"], env(tmp_path))
-    screen = terminal.wait_for("Step 1/", timeout=90)
+    # The first frame is drawn top to bottom: wait for the status bar at the bottom too.
+    screen = terminal.wait_for(lambda s: "Step 1/" in s and "sim · k8slab-day10" in s,
+                               timeout=90)
     assert "Day 10: DaemonSets & StatefulSets" in screen
-    assert "Checklist" in screen and "sim · k8slab-day10" in screen
+    assert "Checklist · 0/13" in screen
 
     for _ in range(6):
         terminal.keys("n")

@@ -23,6 +23,7 @@ from k8slab.tui.screens.clock_controls import ClockControls
 from k8slab.tui.session import LabSession, Outcome
 from k8slab.tui.views.titles import action_title
 from k8slab.tui.widgets.action_bar import ActionBar
+from k8slab.tui.widgets.action_output import ActionOutput
 from k8slab.tui.widgets.checklist import Checklist
 from k8slab.tui.widgets.lab_body import WIDE_MIN_HEIGHT, WIDE_MIN_WIDTH, LabBody, pane_for
 from k8slab.tui.widgets.navigator import LessonNavigator
@@ -116,6 +117,8 @@ class LabScreen(ClockControls, Screen[None]):
         self._body: LabBody | None = None
         self._status_bar: LabStatusBar | None = None
         self._checklist: Checklist | None = None
+        self._last_output: tuple[str, bool, str, str] | None = None
+        self._last_output_step = ""
 
     # -- building -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -171,6 +174,8 @@ class LabScreen(ClockControls, Screen[None]):
     async def _fill(self) -> None:
         """Fill every widget from the session (after mount and after a layout change)."""
         await self._show_step(self.session.step)
+        if self._last_output is not None:
+            self.query_one(ActionOutput).show(*self._last_output)
         data = self.session.live()
         for pane in self.body.panes():
             pane.update_live(data, force=True)
@@ -243,6 +248,9 @@ class LabScreen(ClockControls, Screen[None]):
 
     # -- steps --------------------------------------------------------------------------------
     async def _show_step(self, step: Step) -> None:
+        if self._last_output is not None and self._last_output_step != step.id:
+            self._last_output = None
+            self.query_one(ActionOutput).clear()
         await self.query_one(StepView).show(step)
         await self.query_one(ActionBar).show(step.actions, admin=_ADMIN)
         self._show_progress()
@@ -335,6 +343,10 @@ class LabScreen(ClockControls, Screen[None]):
         self._finished(event.action, event.outcome)
 
     def _finished(self, action: Action, outcome: Outcome) -> None:
+        self._last_output = (action_title(action), outcome.ok, outcome.message, outcome.hint)
+        self._last_output_step = self.session.step.id
+        for output in self.query(ActionOutput):
+            output.show(*self._last_output)
         if outcome.ok:
             self.notify(outcome.message, title=action_title(action), timeout=4)
         else:

@@ -17,6 +17,7 @@ from textual.widgets import TabbedContent, TabPane
 
 from k8slab.lessons.model import Lesson
 from k8slab.tui.widgets.action_bar import ActionBar
+from k8slab.tui.widgets.action_output import ActionOutput
 from k8slab.tui.widgets.checklist import Checklist
 from k8slab.tui.widgets.claims_table import ClaimsTable
 from k8slab.tui.widgets.coverage_grid import CoverageGridPane
@@ -115,6 +116,7 @@ class LabBody(Container):
             with Vertical(id="work"):
                 yield StepView(self.lesson, self.render_text, id="step")
                 yield ActionBar(id="actions")
+                yield ActionOutput(id="output")
             yield Checklist(self.lesson, self.answers, id="checklist")
         with Grid(id="panes", classes=f"panes-{len(self.specs)}"):
             yield from self._make_panes()
@@ -123,6 +125,7 @@ class LabBody(Container):
         with Vertical(id="work"):
             yield StepView(self.lesson, self.render_text, id="step")
             yield ActionBar(id="actions")
+            yield ActionOutput(id="output")
             with TabbedContent(id="tabs", initial="tab-checklist"):
                 with TabPane("Steps", id="tab-steps"):
                     yield LessonNavigator(self.lesson, id="navigator")
