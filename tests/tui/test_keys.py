@@ -11,6 +11,7 @@ from k8slab.tui.screens.help import HelpScreen
 from k8slab.tui.screens.lab import LabScreen
 from k8slab.tui.screens.node_form import NodeForm, build_action
 from k8slab.tui.widgets.coverage_grid import CoverageGridPane
+from k8slab.tui.widgets.navigator import LessonNavigator
 from k8slab.tui.widgets.step_view import StepView
 from tests.tui.helpers import TUILAB, make_app, settle, table_rows, until
 
@@ -187,3 +188,17 @@ async def test_layout_is_tabs_at_80x24_and_side_by_side_when_wide() -> None:
         assert app.lab.query(Grid) and not app.lab.query(TabbedContent)
         assert app.lab.query_one(StepView).step is not None
         assert len(app.lab.body.panes()) == 6
+
+
+async def test_mouse_opens_a_step_and_presses_an_action_button() -> None:
+    app = make_app(TUILAB)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        nav = app.lab.query_one(LessonNavigator)
+        node = next(n for n in nav._step_nodes.values() if n.data == "cron")
+        await pilot.click(nav, offset=(8, node.line - int(nav.scroll_y) + 1))
+        await settle(pilot)
+        assert app.session.step.id == "cron"
+        await pilot.click("#action-1")
+        await settle(pilot)
+        until(app, lambda: app.session.state.get("CronJob", "cleanup") is not None)

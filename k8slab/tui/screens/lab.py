@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -119,6 +120,9 @@ class LabScreen(ClockControls, Screen[None]):
         self._checklist: Checklist | None = None
         self._last_output: tuple[str, bool, str, str] | None = None
         self._last_output_step = ""
+        #: Set by every frame that folded a change in; a script or test waiting on a real
+        #: cluster clears it and awaits it instead of sleeping.
+        self.cluster_changed = asyncio.Event()
 
     # -- building -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -204,6 +208,7 @@ class LabScreen(ClockControls, Screen[None]):
                 pane.update_live(data)
         if data.changed - {CLOCK}:
             self._grade_pending = True
+            self.cluster_changed.set()
         # Realtime: grade at most every GRADE_EVERY seconds. Driven by a test or a script,
         # every frame grades, so what the screen shows is exact after each step.
         if self._grade_pending and (not self.realtime or now - self._last_grade >= GRADE_EVERY):
