@@ -202,3 +202,17 @@ async def test_mouse_opens_a_step_and_presses_an_action_button() -> None:
         await pilot.click("#action-1")
         await settle(pilot)
         until(app, lambda: app.session.state.get("CronJob", "cleanup") is not None)
+
+
+async def test_zoom_fills_the_screen_with_a_pane_and_restores_it() -> None:
+    app = make_app(TUILAB)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        grid = app.lab.query_one(CoverageGridPane)
+        grid.table.focus()
+        await pilot.press("z")
+        await settle(pilot)
+        assert app.lab.maximized is grid
+        await pilot.press("z")
+        await settle(pilot)
+        assert app.lab.maximized is None

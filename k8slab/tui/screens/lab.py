@@ -14,13 +14,13 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.widget import Widget
-from textual.widgets import Footer, Header, TabbedContent
+from textual.widgets import Footer, Header
 
 from k8slab.actions import ACTIONS, Action
 from k8slab.lessons.model import Step
 from k8slab.tui.live import CLOCK
 from k8slab.tui.screens.clock_controls import ClockControls
+from k8slab.tui.screens.pane_controls import PaneControls
 from k8slab.tui.session import LabSession, Outcome
 from k8slab.tui.views.titles import action_title
 from k8slab.tui.widgets.action_bar import ActionBar
@@ -50,7 +50,7 @@ _ADMIN = frozenset(k for k, spec in ACTIONS.items() if spec.cluster_admin)
 _ACTIONS_GROUP = Binding.Group("Run the step's action with that number")
 
 
-class LabScreen(ClockControls, Screen[None]):
+class LabScreen(ClockControls, PaneControls, Screen[None]):
     """The whole lab on one screen. Keys work anywhere; every key is listed by `?`."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -366,45 +366,7 @@ class LabScreen(ClockControls, Screen[None]):
         self._grade_pending = True
         self._grade()
 
-    # -- panes and layout ---------------------------------------------------------------------
-    def action_cycle_pane(self, direction: int) -> None:
-        body = self.body
-        if body.compact:
-            tabs = self.query_one(TabbedContent)
-            ids = [pane.id for pane in tabs.query("TabPane") if pane.id]
-            if ids:
-                i = ids.index(tabs.active) if tabs.active in ids else 0
-                tabs.active = ids[(i + direction) % len(ids)]
-            return
-        regions: list[Widget] = [self.query_one(LessonNavigator), self.query_one(StepView),
-                                 self.query_one(Checklist), *body.panes()]
-        current = self.focused
-        i = next((n for n, r in enumerate(regions)
-                  if current is not None and (current is r or r in current.ancestors)), -1)
-        target = regions[(i + direction) % len(regions)]
-        focusable = target if target.can_focus else next(
-            (w for w in target.query("*") if w.can_focus), target)
-        focusable.focus()
-
-    def action_zoom(self) -> None:
-        if self.maximized is not None:
-            self.minimize()
-            return
-        target = self.focused
-        while target is not None and not target.has_class("pane") and target.parent:
-            target = target.parent if isinstance(target.parent, Widget) else None
-        if target is None or not target.has_class("pane"):
-            panes = self.body.panes()
-            target = panes[0] if panes else None
-        if target is not None:
-            target.focus() if target.can_focus else None
-            self.maximize(target, container=False)
-
-    def action_toggle_layout(self) -> None:
-        body = self.body
-        self._forced_layout = not body.compact
-        body.compact = self._forced_layout
-
+    # -- nodes --------------------------------------------------------------------------------
     def action_edit_nodes(self) -> None:
         from k8slab.tui.screens.node_form import NodeForm
 

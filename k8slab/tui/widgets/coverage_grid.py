@@ -21,6 +21,7 @@ class CoverageGridPane(Vertical):
     explains the selected cell in full."""
 
     KINDS: ClassVar[frozenset[str]] = frozenset({"DaemonSet", "Node", "Pod"})
+    ALLOW_MAXIMIZE = True
 
     DEFAULT_CSS = """
     CoverageGridPane { height: 1fr; }
@@ -35,6 +36,10 @@ class CoverageGridPane(Vertical):
         self.border_title = "DaemonSet coverage"
         self._columns: tuple[str, ...] | None = None
         self._grid: CoverageGrid | None = None
+        # Each node's line and the cells drawn for it: a frame usually changes a few nodes
+        # out of hundreds, and rebuilding every row's Text costs more than the whole diff.
+        self._drawn: dict[str, tuple[NodeLine, Cells]] = {}
+        self._detail: Text | None = None
 
     def compose(self) -> ComposeResult:
         table = KeyedTable(id="coverage-table")
@@ -58,7 +63,10 @@ class CoverageGridPane(Vertical):
             cols: list[tuple[str, str, int | None]] = [("node", "node", None)]
             cols += [(f"ds:{ds}", ds, None) for ds in grid.daemonsets]
             table.set_columns(cols)
-        table.sync([(line.node, self._cells(line)) for line in grid.nodes])
+        table.sync([(line.node, self._cells_of(line)) for line in grid.nodes])
+        if len(self._drawn) > len(grid.nodes):
+            wanted = {line.node for line in grid.nodes}
+            self._drawn = {n: d for n, d in self._drawn.items() if n in wanted}
         if rebuilt and grid.daemonsets and grid.nodes:
             # Start on the first DaemonSet's column, so the line below explains a cell.
             table.move_cursor(row=table.cursor_row, column=1, animate=False)
@@ -72,6 +80,14 @@ class CoverageGridPane(Vertical):
         else:
             self.border_title = f"DaemonSet coverage · {len(grid.nodes)} nodes · no DaemonSets"
         self._explain()
+
+    def _cells_of(self, line: NodeLine) -> Cells:
+        drawn = self._drawn.get(line.node)
+        if drawn is not None and drawn[0] == line:
+            return drawn[1]
+        cells = self._cells(line)
+        self._drawn[line.node] = (line, cells)
+        return cells
 
     @staticmethod
     def _cells(line: NodeLine) -> Cells:
@@ -93,21 +109,27 @@ class CoverageGridPane(Vertical):
         self._explain()
 
     def _explain(self) -> None:
-        detail = self.query_one("#coverage-detail", Static)
+        text = self._explanation()
+        if text is None or text == self._detail:
+            # Unchanged (the usual case, every frame): updating the Static would ask for a
+            # layout of the whole screen.
+            return
+        self._detail = text
+        self.query_one("#coverage-detail", Static).update(text)
+
+    def _explanation(self) -> Text | None:
         grid, table = self._grid, self.table
         if grid is None or not grid.nodes or not table.row_count:
-            detail.update("")
-            return
+            return Text("")
         row, col = table.cursor_coordinate
         if row >= len(grid.nodes):
-            return
+            return None
         line = grid.nodes[row]
         if col < 1 or col - 1 >= len(line.cells):
             taints = "taints " + ", ".join(line.taints) if line.taints else "no taints"
-            detail.update(Text.assemble((line.node, "bold"), f" ({line.roles}): {taints}"))
-            return
+            return Text.assemble((line.node, "bold"), f" ({line.roles}): {taints}")
         cell = line.cells[col - 1]
         ds = grid.daemonsets[col - 1]
         what = f"pod {cell.pod}, {cell.label}" if cell.pod else f"no pod ({cell.label})"
-        detail.update(Text.assemble((f"{ds} on {line.node}: ", "bold"), what,
-                                    (f": {cell.detail}" if cell.detail else "", "italic")))
+        return Text.assemble((f"{ds} on {line.node}: ", "bold"), what,
+                             (f": {cell.detail}" if cell.detail else "", "italic"))

@@ -21,6 +21,7 @@ class CronJobsPane(VerticalScroll):
     Jobs are running, and the finished Jobs its history limits keep."""
 
     KINDS: ClassVar[frozenset[str]] = frozenset({"CronJob", "Job", CLOCK})
+    ALLOW_MAXIMIZE = True
 
     DEFAULT_CSS = """
     CronJobsPane { height: 1fr; }

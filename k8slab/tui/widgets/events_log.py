@@ -52,9 +52,12 @@ class EventsLog(RichLog):
             self._counts[key] = count
             fresh.append(event_line(ev, data.timebase, data.now))
         fresh.sort(key=lambda e: (e.time or 0.0))
-        for line in fresh:
+        # The log keeps its last max_lines lines: a flood (a 1,000-pod rollout makes
+        # thousands of Events in one frame) would render lines only to evict them at once.
+        shown = fresh[-self.max_lines:] if self.max_lines else fresh
+        for line in shown:
             self.write(self._format(line, data.timebase))
-            self.lines_written += 1
+        self.lines_written += len(fresh)
         if fresh:
             warnings = sum(1 for e in fresh if e.type == "Warning")
             self.border_title = "Events" + (f" · {warnings} new warning(s)" if warnings else "")

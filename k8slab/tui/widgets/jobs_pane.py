@@ -16,6 +16,7 @@ class JobsPane(VerticalScroll):
     """Job progress: completions, parallelism, retries against backoffLimit and deadlines."""
 
     KINDS: ClassVar[frozenset[str]] = frozenset({"Job", CLOCK})
+    ALLOW_MAXIMIZE = True
 
     DEFAULT_CSS = """
     JobsPane { height: 1fr; }
