@@ -34,9 +34,6 @@ from tests.controlplane.plane import (
     reap_stale,
 )
 
-# Static-token users of the session's plane besides `admin`: name -> groups. No RBAC is granted.
-SESSION_USERS = {"learner": ["k8slab:learners"]}
-
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
@@ -48,7 +45,7 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def controlplane(request: pytest.FixtureRequest) -> Iterator[ControlPlane]:
     """A running control plane: 3 fake nodes, a default `standard` StorageClass, 30 PVs,
-    and the static user `learner` (see SESSION_USERS) besides `admin`."""
+    and the static user `learner` (see DEFAULT_USERS) besides `admin`."""
     attach = os.environ.get("K8SLAB_CONTROLPLANE_ATTACH", "")
     if attach:
         yield _attached(Path(attach) if attach != "1" else default_run_dir())
@@ -63,7 +60,7 @@ def controlplane(request: pytest.FixtureRequest) -> Iterator[ControlPlane]:
                 bin_dir = ensure_binaries(build=build, stream=sys.stderr)
         else:
             bin_dir = ensure_binaries(build=build, stream=sys.stderr)
-        cp = ControlPlane(bin_dir=bin_dir, users=SESSION_USERS).start()
+        cp = ControlPlane(bin_dir=bin_dir).start()
     except ControlPlaneError as e:
         problem = str(e)
     else:

@@ -66,6 +66,9 @@ WORKDIR_PREFIX = "k8slab-cp-"
 PV_POOL_LABEL = "k8slab.dev/pool"
 SERVICE_CIDR = "10.96.0.0/16"
 POD_CIDR = "10.244.0.0/16"
+# Static-token users besides `admin` (name -> groups) unless `users=` says otherwise.
+# No RBAC is granted to them: tests grant what they check.
+DEFAULT_USERS: Mapping[str, Sequence[str]] = {"learner": ("k8slab:learners",)}
 
 
 # ---- the control plane ----------------------------------------------------------------------
@@ -109,7 +112,8 @@ class ControlPlane:
             workdir: default: a fresh temporary directory, removed by stop() unless keep_workdir.
             nodes: the fake nodes.
             pv_count, pv_size, pv_access_modes: the PV pool of the `standard` class.
-            users: extra static-token users, name -> groups; see token_for() and kubeconfig_for().
+            users: static-token users besides admin, name -> groups (default: DEFAULT_USERS);
+                see token_for() and kubeconfig_for().
             startup_timeout: seconds allowed for each readiness wait.
         """
         self.bin_dir = Path(bin_dir) if bin_dir else binaries_dir()
@@ -126,7 +130,7 @@ class ControlPlane:
         self.ports: dict[str, int] = {}
         self.tokens: dict[str, str] = {}
         self.groups: dict[str, list[str]] = {"admin": ["system:masters"]}
-        for name, groups in (users or {}).items():
+        for name, groups in (DEFAULT_USERS if users is None else users).items():
             self.groups[name] = list(groups)
         self.version = ""
         self.startup_seconds = 0.0
