@@ -16,11 +16,11 @@ from k8slab.errors import ClusterError, K8slabError, ProgressError
 from k8slab.lessons.model import Lesson, Step
 from k8slab.progress import Progress, ProgressStore
 from k8slab.state.mirror import ClusterState
-from k8slab.tui import grading
+from k8slab.tui import grading, realwait
 from k8slab.tui.live import ALL, CLOCK, LiveData
 from k8slab.tui.verdicts import Verdict
 from k8slab.tui.views.podlog import PodLog
-from k8slab.tui.views.timebase import Timebase
+from k8slab.tui.views.timebase import Timebase, duration
 
 #: Watch events folded per frame at most; the rest wait for the next frame, so a flood of
 #: events (a 1,000-pod DaemonSet appearing) never freezes the screen.
@@ -43,6 +43,7 @@ class Wait:
     what: str
     done: int
     total: int
+    detail: str = ""
 
 
 class LabSession:
@@ -88,6 +89,7 @@ class LabSession:
         self._waits: dict[tuple[str, str], int] = {}  # (kind, name) -> generation when asked
         self._acted: set[str] = set()  # steps whose actions ran successfully this session
         self._visited: set[str] = set()  # steps opened this session
+        self._countdown: realwait.Countdown | None = None  # advance-clock on a real cluster
         self._last_now = cluster.now()
         self.frames = 0
 
@@ -237,6 +239,8 @@ class LabSession:
     def run(self, action: Action) -> Outcome:
         """Run one action through the shared runner. Never raises for cluster trouble: the
         learner gets a sentence and a hint instead."""
+        if action.kind == "advance-clock" and self.clock is None:
+            return self._count_down(action)
         try:
             outcome = self.runner.run(action)
         except ClusterError as exc:
@@ -250,6 +254,17 @@ class LabSession:
             self._track(action)
             self._acted.add(self.step.id)
         return Outcome(ok, message, hint)
+
+    def _count_down(self, action: Action) -> Outcome:
+        now = self.now()
+        timer, message, hint = realwait.countdown(action, self.state, self.timebase, now)
+        if timer is None:
+            return Outcome(False, message, hint)
+        self._countdown = timer
+        realwait.record(self.state, self.lesson.id, self.namespace, action, now, message,
+                        self.runner.lock)
+        self._acted.add(self.step.id)
+        return Outcome(True, message)
 
     def _track(self, action: Action) -> None:
         """Remember which workloads an action should bring to Ready, for the wait bar."""
@@ -267,7 +282,16 @@ class LabSession:
             self._waits[t] = self.state.generation
 
     def waiting(self) -> Wait | None:
-        """The first tracked workload not yet fully Ready (and rolled out), or None."""
+        """A countdown on a real cluster, or the first tracked workload not yet fully Ready
+        (and rolled out), or None."""
+        timer = self._countdown
+        if timer is not None:
+            now = self.now()
+            if timer.left(now) > 0:
+                total = int(timer.end - timer.start)
+                return Wait(timer.what, int(now - timer.start), total,
+                            f"{duration(timer.left(now))} left")
+            self._countdown = None
         for (kind, name) in list(self._waits):
             obj = self.state.get(kind, name)
             if obj is None:

@@ -249,7 +249,7 @@ class LabScreen(ClockControls, PaneControls, Screen[None]):
             self._connection = status
         bar.connection = status
         w = s.waiting()
-        bar.show_waiting(Waiting(w.what, w.done, w.total) if w else None)
+        bar.show_waiting(Waiting(w.what, w.done, w.total, w.detail) if w else None)
 
     # -- steps --------------------------------------------------------------------------------
     async def _show_step(self, step: Step) -> None:

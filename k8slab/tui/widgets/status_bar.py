@@ -28,6 +28,7 @@ class Waiting:
     what: str
     done: int
     total: int
+    detail: str = ""  # instead of "done/total ready", e.g. "1:05 left"
 
 
 class LabStatusBar(Horizontal):
@@ -93,7 +94,8 @@ class LabStatusBar(Horizontal):
         if waiting is None:
             label.update("")
             return
-        count = (f" {waiting.done}/{waiting.total} ready" if waiting.total
+        count = (f" {waiting.detail}" if waiting.detail else
+                 f" {waiting.done}/{waiting.total} ready" if waiting.total
                  else " (the controller has not acted yet)")
         label.update(Text.assemble("waiting: ", (waiting.what, "bold"), count))
         self._bar.update(total=max(1, waiting.total), progress=waiting.done)

@@ -1,0 +1,68 @@
+"""`advance-clock` on a real cluster, the lab's way: nobody can move a real cluster's clock,
+so the lab starts a countdown and the learner watches the panes while real time passes.
+
+The shared runner would block in its thread for the whole wait, holding the mirror's lock, and
+the panes would freeze; a countdown keeps them live.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from k8slab.actions import Action
+from k8slab.state.mirror import ClusterState
+from k8slab.tui.views.timebase import Timebase, short
+
+#: The longest countdown the lab starts (the runner's limit for a real cluster, too).
+MAX_REAL_WAIT = 300.0
+
+
+@dataclass(frozen=True, slots=True)
+class Countdown:
+    """Real time the learner is waiting for: `what`, from `start` to `end` (cluster seconds)."""
+
+    what: str
+    start: float
+    end: float
+
+    def left(self, now: float) -> float:
+        return max(0.0, self.end - now)
+
+
+def countdown(action: Action, state: ClusterState, tb: Timebase, now: float
+              ) -> tuple[Countdown | None, str, str]:
+    """The countdown for an `advance-clock` action, or (None, why not, hint)."""
+    p = action.params
+    if p.get("to-next-cron"):
+        from k8slab.runner.cronjob import next_run
+
+        name = p.get("cronjob")
+        found = next_run(state.list("CronJob"), tb.wall(now), name=name)
+        which = f"CronJob {name}" if name else "a CronJob"
+        if found is None:
+            return None, f"{which} has no upcoming run", \
+                "apply a CronJob first (a suspended one never runs)"
+        at, cronjob = found
+        target = at.timestamp() - tb.unix_offset + 1.0  # a moment past the run
+        what = f"the next run of {cronjob}"
+    else:
+        seconds = float(p.get("seconds") or 0)
+        if seconds <= 0:
+            return None, "advance-clock needs seconds greater than 0", \
+                "or to-next-cron: true"
+        target, what = now + seconds, f"{short(seconds)} of real time"
+    if target - now > MAX_REAL_WAIT:
+        return None, (f"{what} is {short(target - now)} away: a real cluster's clock cannot "
+                      "be moved"), "wait yourself, or run the lab on the embedded sim"
+    return Countdown(what, now, target), f"waiting for {what} ({short(target - now)}); " \
+        "watch the panes", ""
+
+
+def record(state: ClusterState, lesson: str, namespace: str, action: Action, now: float,
+           message: str, lock: Any) -> None:
+    """Record the action in History as the runner records its own."""
+    with lock:
+        state.history.record(now, "Lab", lesson, "action", namespace=namespace,
+                             action=action.kind, params=dict(action.params), ok=True,
+                             message=message, objects=[])
