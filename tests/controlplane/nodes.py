@@ -20,7 +20,7 @@ class NodeSpec:
     pods: str = "110"
     labels: Mapping[str, str] = field(default_factory=dict)
 
-    def manifest(self, kubelet_version: str) -> dict[str, Any]:
+    def manifest(self, kubelet_version: str, internal_ip: str) -> dict[str, Any]:
         labels = {
             "kubernetes.io/hostname": self.name,
             "kubernetes.io/os": "linux",
@@ -45,6 +45,10 @@ class NodeSpec:
             },
             "spec": {"taints": taints},
             "status": {
+                "addresses": [
+                    {"type": "InternalIP", "address": internal_ip},
+                    {"type": "Hostname", "address": self.name},
+                ],
                 "capacity": resources,
                 "allocatable": resources,
                 "nodeInfo": {

@@ -633,8 +633,9 @@ class ControlPlane:
                 ) from e
 
     def _bootstrap_objects(self) -> None:
-        for spec in self.nodes:
-            self._create("/api/v1/nodes", spec.manifest(self.version))
+        for i, spec in enumerate(self.nodes):
+            # Each node its own InternalIP, as on a real cluster: 10.0.0.10, 10.0.0.11, ...
+            self._create("/api/v1/nodes", spec.manifest(self.version, f"10.0.0.{10 + i}"))
         self._create(
             "/apis/storage.k8s.io/v1/storageclasses",
             {
