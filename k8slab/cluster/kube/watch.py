@@ -11,6 +11,8 @@ last state it forwarded of every object, which is what makes recovery exact:
 - 410 Gone (that resourceVersion is compacted away; the official client retries this only once
   and its dynamic client never): list again and forward only the difference from what was
   forwarded: DELETED for objects that vanished, ADDED for new ones, MODIFIED for changed ones.
+
+The kinds' streams meet in a `Sequencer`, which restores the cluster's order across kinds.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 
 from k8slab.cluster.kinds import Kind
 from k8slab.cluster.kube.errors import Call, Expired, from_status
+from k8slab.cluster.kube.sequence import HOLD, Sequencer, version_key
 from k8slab.cluster.kube.transport import Api, collection_path, lines, release
 from k8slab.cluster.protocol import EventStream, EventType, WatchEvent
 from k8slab.errors import ClusterError, Forbidden, NotFound, Unauthorized
@@ -88,10 +91,14 @@ class WatchGroup:
     watchers: list[KindWatcher] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)  # kind -> why it is not watched
     _attempts: dict[str, int] = field(default_factory=dict)
+    hold: float = HOLD
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _stop: threading.Event = field(default_factory=threading.Event)
+    _sequencer: Sequencer | None = None
 
     def start(self) -> None:
+        self._sequencer = Sequencer(self._emit, hold=self.hold)
+        self._sequencer.start()
         for w in self.watchers:
             w.start()
         threading.Thread(target=self._close_when_stream_closes, name="k8slab-watch-close",
@@ -101,12 +108,21 @@ class WatchGroup:
         self._stop.set()
         for w in self.watchers:
             w.stop()
+        if self._sequencer is not None:
+            self._sequencer.stop()
 
     @property
     def stopping(self) -> bool:
         return self._stop.is_set() or self.stream.closed.is_set()
 
-    def put(self, event: WatchEvent) -> None:
+    def put(self, event: WatchEvent, version: str = "") -> None:
+        """Queue an event; `version` (a resourceVersion) places it among other kinds'."""
+        if self._sequencer is None:  # not started: a caller driving a watcher by hand
+            self._emit(event)
+        else:
+            self._sequencer.put(event, version_key(version or _rv(event.object)))
+
+    def _emit(self, event: WatchEvent) -> None:
         self.stream.put(event)
         self.on_event()
 
@@ -213,7 +229,8 @@ class KindWatcher(threading.Thread):
         items, rv = self.list_all()
         now = self.clock()
         for etype, obj in relist_diff(self.known, items):
-            self._forward(etype, obj, now)
+            # A vanished object's deletion happened at some point before the list.
+            self._forward(etype, obj, now, rv if etype == "DELETED" else "")
         self.resource_version = rv
 
     def list_all(self) -> tuple[list[dict[str, Any]], str]:
@@ -281,10 +298,11 @@ class KindWatcher(threading.Thread):
         self._forward(etype, obj, self.clock())
         self.resource_version = rv or self.resource_version
 
-    def _forward(self, etype: EventType, obj: dict[str, Any], now: float) -> None:
+    def _forward(self, etype: EventType, obj: dict[str, Any], now: float,
+                 version: str = "") -> None:
         key = obj_key(obj)
         if etype == "DELETED":
             self.known.pop(key, None)
         else:
             self.known[key] = obj
-        self.group.put(WatchEvent(etype, obj, now))
+        self.group.put(WatchEvent(etype, obj, now), version)
