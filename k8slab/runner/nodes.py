@@ -32,6 +32,32 @@ def first_worker(cluster: Cluster) -> str:
     return o.name((workers or nodes)[0])
 
 
+def resolve_node(cluster: Cluster, wanted: str) -> str:
+    """The real node a lesson means by `wanted`.
+
+    Lessons are written for the sim's topology (`cp-0`, `worker-1`, `worker-2`). On a real
+    cluster whose nodes have other names (kind, minikube, cloud), `cp-N` means the N-th
+    control-plane node and `worker-N` the N-th worker, both by name; a name that exists is
+    used as it is.
+
+    Raises:
+        NotFound: no node has that name or role position.
+    """
+    nodes = sorted(cluster.list("Node"), key=o.name)
+    names = [o.name(n) for n in nodes]
+    if wanted in names:
+        return wanted
+    role, _, index = wanted.rpartition("-")
+    if role in ("cp", "worker") and index.isdigit():
+        pool = [n for n in nodes if is_control_plane(n) == (role == "cp")]
+        position = int(index) - (1 if role == "worker" else 0)
+        if 0 <= position < len(pool):
+            return o.name(pool[position])
+    raise NotFound(f'node "{wanted}" not found',
+                   "the cluster's nodes are: " + (", ".join(names) or "none"),
+                   resource=f"node/{wanted}")
+
+
 def label_patch(labels: Mapping[str, Any]) -> dict[str, Any]:
     """Set labels (values become strings, as labels are)."""
     return {"metadata": {"labels": {str(k): _label_value(v) for k, v in labels.items()}}}
@@ -72,7 +98,7 @@ def untaint_patch(node: Mapping[str, Any], key: str) -> tuple[dict[str, Any], in
 
 def label(cluster: Cluster, p: Mapping[str, Any]) -> str:
     """`label-node`: on the named node, or the first worker."""
-    node = p.get("node") or first_worker(cluster)
+    node = resolve_node(cluster, p["node"]) if p.get("node") else first_worker(cluster)
     cluster.patch("Node", node, label_patch(p["labels"]), patch_type="merge")
     shown = ",".join(f"{k}={_label_value(v)}" for k, v in p["labels"].items())
     return f"node/{node} labeled {shown}"
@@ -82,7 +108,7 @@ def unlabel(cluster: Cluster, p: Mapping[str, Any]) -> str:
     """`unlabel-node`: on the named node, or on every node carrying one of the keys."""
     keys = [str(k) for k in p["keys"]]
     if p.get("node"):
-        targets = [str(p["node"])]
+        targets = [resolve_node(cluster, str(p["node"]))]
     else:
         targets = [o.name(n) for n in cluster.list("Node") if any(k in o.labels(n) for k in keys)]
         if not targets:
@@ -94,12 +120,13 @@ def unlabel(cluster: Cluster, p: Mapping[str, Any]) -> str:
 
 def taint(cluster: Cluster, p: Mapping[str, Any]) -> str:
     """`taint-node`, replacing a taint with the same key and effect."""
-    node = cluster.get("Node", p["node"])
+    name = resolve_node(cluster, p["node"])
+    node = cluster.get("Node", name)
     effect = p.get("effect") or "NoSchedule"
-    cluster.patch("Node", p["node"], taint_patch(node, p["key"], p.get("value"), effect),
+    cluster.patch("Node", name, taint_patch(node, p["key"], p.get("value"), effect),
                   patch_type="merge")
     value = f"={p['value']}" if p.get("value") else ""
-    return f"node/{p['node']} tainted {p['key']}{value}:{effect}"
+    return f"node/{name} tainted {p['key']}{value}:{effect}"
 
 
 def untaint(cluster: Cluster, p: Mapping[str, Any]) -> str:
@@ -108,13 +135,14 @@ def untaint(cluster: Cluster, p: Mapping[str, Any]) -> str:
     Raises:
         NotFound: the node has no such taint (as `kubectl taint ... key-` reports).
     """
-    node = cluster.get("Node", p["node"])
+    name = resolve_node(cluster, p["node"])
+    node = cluster.get("Node", name)
     patch, removed = untaint_patch(node, p["key"])
     if not removed:
-        raise NotFound(f'node/{p["node"]} has no taint "{p["key"]}"',
+        raise NotFound(f'node/{name} has no taint "{p["key"]}"',
                        "kubectl describe node shows its taints")
-    cluster.patch("Node", p["node"], patch, patch_type="merge")
-    return f"node/{p['node']} untainted {p['key']}-"
+    cluster.patch("Node", name, patch, patch_type="merge")
+    return f"node/{name} untainted {p['key']}-"
 
 
 def _editor(cluster: Cluster, method: str) -> Callable[..., Any]:
