@@ -52,6 +52,7 @@ class LabStatusBar(Horizontal):
         super().__init__(name=name, id=id, classes=classes)
         self.where = where
         self._clock_shown: ClockReading | None = None
+        self._clock_width = -1
         self._waiting: Waiting | None = None
         # Updated every frame: keep references rather than query the DOM each time.
         self._clock_label = Static(id="status-clock")
@@ -77,7 +78,11 @@ class LabStatusBar(Horizontal):
             text.append(f" {speed}", "cyan")
             text.append("  ⏸ paused" if reading.paused else "  ▶", "bold yellow" if
                         reading.paused else "green")
-        self._clock_label.update(text)
+        # The clock changes every second, at 60x every frame; its width rarely does. A
+        # layout pass re-arranges the whole screen, so ask for one only when the width moves.
+        width = text.cell_len
+        self._clock_label.update(text, layout=width != self._clock_width)
+        self._clock_width = width
 
     def watch_connection(self, status: str) -> None:
         conn = self._conn_label
