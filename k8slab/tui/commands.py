@@ -37,7 +37,7 @@ class LabCommands(Provider):
             yield (f"Run: {action_title(action)}", partial(lab.run_lab_action, action),
                    f"action {i} of this step · {action.spec.help}")
         for n, step in enumerate(session.lesson.steps, start=1):
-            done = "✓ " if step.id in session.progress.steps_done else ""
+            done = "✓ " if step.id in session.steps_done() else ""
             yield (f"Go to step {n}: {done}{step.title}", partial(lab.go_to, step.id),
                    "open this step")
         yield ("Show a hint", lab.action_hint, "the current step's next hint")

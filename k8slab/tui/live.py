@@ -31,6 +31,12 @@ class LiveData:
     changed: set[str] = field(default_factory=set)  # kinds changed this frame (+ CLOCK)
     batch: list[WatchEvent] = field(default_factory=list)  # this frame's watch events
 
+    def merge(self, later: LiveData) -> LiveData:
+        """This frame's data followed by a later frame's: what a pane that skipped the
+        earlier frame needs to catch up."""
+        return LiveData(self.state, self.log, self.timebase, later.now,
+                        self.changed | later.changed, self.batch + later.batch)
+
     def touches(self, kinds: frozenset[str]) -> bool:
         """Whether this frame changed any of `kinds` (or possibly anything)."""
         return ALL in self.changed or bool(self.changed & kinds)

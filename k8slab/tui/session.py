@@ -5,6 +5,7 @@ so the session can be driven headlessly in tests and benchmarks.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -85,6 +86,7 @@ class LabSession:
         self.grader = grading.make_grader(lesson, self.backend, self.namespace)
         self._seen_generation = 0
         self._graded_at: tuple[object, ...] = ()
+        self._progress_lock = threading.RLock()
         self._verdicts: list[Verdict] = []
         self._waits: dict[tuple[str, str], int] = {}  # (kind, name) -> generation when asked
         self._acted: set[str] = set()  # steps whose actions ran successfully this session
@@ -153,14 +155,18 @@ class LabSession:
         return self.stream.status
 
     # -- grading ------------------------------------------------------------------------------
-    def verdicts(self) -> tuple[list[Verdict], list[str]]:
+    def verdicts(self, *, wait: bool = False) -> tuple[list[Verdict], list[str]]:
         """The checklist's verdicts, re-graded only when the mirror changed, and the ids of
-        items newly passed (remembered in the progress file)."""
+        items newly passed (remembered in the progress file).
+
+        Without `wait`, an action holding the mirror's lock means the last verdicts (grade
+        again later); a grading thread passes `wait=True`.
+        """
         stamp = (self.state.generation, len(self.state.history),
                  tuple(sorted(self.progress.answers.items())))
         if stamp == self._graded_at:
             return self._ahead(self._verdicts), []
-        if not self.runner.lock.acquire(blocking=False):
+        if not self.runner.lock.acquire(blocking=wait):
             # An action is running in a worker thread: grade on a later frame.
             return self._ahead(self._verdicts), []
         try:
@@ -169,22 +175,24 @@ class LabSession:
             self.runner.lock.release()
         self._graded_at = stamp
         out, fresh = [], []
-        for v in raw:
-            if v.state == "passed" and v.item not in self.progress.passed:
-                self.progress.passed[v.item] = self.now() - self.timebase.origin
-                fresh.append(v.item)
-            if v.state != "passed" and v.item in self.progress.passed:
-                v = Verdict(v.item, "earlier", v.detail or "passed earlier", v.hint)
-            out.append(v)
+        with self._progress_lock:  # a grading thread and the screen both touch progress
+            for v in raw:
+                if v.state == "passed" and v.item not in self.progress.passed:
+                    self.progress.passed[v.item] = self.now() - self.timebase.origin
+                    fresh.append(v.item)
+                if v.state != "passed" and v.item in self.progress.passed:
+                    v = Verdict(v.item, "earlier", v.detail or "passed earlier", v.hint)
+                out.append(v)
         self._verdicts = out
         if fresh:
-            self._mark_steps_by_items()
+            with self._progress_lock:
+                self._mark_steps_by_items()
             self.save()
         return self._ahead(out), fresh
 
     def attempted(self) -> set[str]:
         """Steps the learner has worked on: opened in this session, or finished."""
-        return self._visited | self.progress.steps_done | {self.step.id}
+        return self._visited | self.steps_done() | {self.step.id}
 
     def _ahead(self, verdicts: list[Verdict]) -> list[Verdict]:
         """Failing items of steps the learner has not worked on are `todo`, not failures:
@@ -199,7 +207,8 @@ class LabSession:
         return out
 
     def answer(self, question_id: str, choice: int) -> None:
-        self.progress.answers[question_id] = choice
+        with self._progress_lock:
+            self.progress.answers[question_id] = choice
         self.save()
 
     # -- steps --------------------------------------------------------------------------------
@@ -209,8 +218,9 @@ class LabSession:
 
     def go(self, step_id: str) -> Step:
         """Open a step (remembered for the next run)."""
-        self.progress.step = self.lesson.step(step_id).id
-        self._visited.add(self.progress.step)
+        with self._progress_lock:
+            self.progress.step = self.lesson.step(step_id).id
+        self._visited.add(step_id)
         self.save()
         return self.step
 
@@ -223,8 +233,14 @@ class LabSession:
             return None
         if delta > 0 and not self._items_of(self.step.id) and (
                 not self.step.actions or self.step.id in self._acted):
-            self.progress.steps_done.add(self.step.id)
+            with self._progress_lock:
+                self.progress.steps_done.add(self.step.id)
         return self.go(steps[i].id)
+
+    def steps_done(self) -> set[str]:
+        """A copy of the finished steps (a grading thread may be adding to them)."""
+        with self._progress_lock:
+            return set(self.progress.steps_done)
 
     def _items_of(self, step_id: str) -> list[str]:
         return [i.id for i in self.lesson.checklist if i.step == step_id]
@@ -309,7 +325,8 @@ class LabSession:
         if self.store is None:
             return None
         try:
-            self.store.save(self.progress)
+            with self._progress_lock:
+                self.store.save(self.progress)
         except ProgressError as exc:
             return exc
         return None
