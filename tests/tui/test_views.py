@@ -186,3 +186,20 @@ def test_cronjob_row_next_runs_and_history() -> None:
                                             (90061, "1d 01:01")])
 def test_durations(seconds: float, text: str) -> None:
     assert duration(seconds) == text
+
+
+def test_models_session_and_progress_do_not_import_textual() -> None:
+    """The pane models, the session and progress are plain Python: testable and usable
+    headlessly (the grader's CI, the workshop) without a UI toolkit."""
+    import subprocess
+    import sys
+
+    modules = ["k8slab.progress", "k8slab.tui.session", "k8slab.tui.realwait",
+               "k8slab.tui.views.statefulsets", "k8slab.tui.views.claims",
+               "k8slab.tui.views.coverage", "k8slab.tui.views.jobs",
+               "k8slab.tui.views.cronjobs", "k8slab.tui.views.events"]
+    code = "".join(f"import {m}\n" for m in modules) + \
+        "import sys; print(any(m == 'textual' or m.startswith('textual.') for m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "False"
