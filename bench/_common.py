@@ -202,8 +202,12 @@ class Frame:
     start: float  # time.perf_counter() when LabScreen.frame began
     end: float  # ... and when it returned
     events: int  # watch events it folded into the mirror
-    pod_stamps: list[tuple[float, float | None]]  # per Pod event: (put time, due time)
-    dirtied_target: bool  # it made the target widget ask for a repaint
+    # Per Pod event shown by this frame's pane update: (put time, due time). The lab may
+    # fold events in over several frames and update its panes in a later one (it paints
+    # merged frames at most every PAINT_EVERY): those events wait here for that frame.
+    pod_stamps: list[tuple[float, float | None, float]]  # (put, due, sim tick's end or put)
+    dirtied_target: bool  # it updated the panes and the target widget asked for a repaint
+    sim_seconds: float = 0.0  # of start..end, the sim's clock tick (its controllers)
     painted: float | None = None  # end of the display that first showed the target after it
     paint_seconds: float = 0.0  # compositor work (layout, render, write) until the next frame
 
@@ -240,9 +244,10 @@ class LabProbe:
       compositor refreshes: when a frame reaches the terminal, which widgets it repainted
       (`Screen._dirty_widgets` while it renders) and how long the repaint took.
 
-    An event is *shown* at the end of the first display, after the frame that folded it in,
-    whose repaint includes the target widget (the pane that draws the pod); Textual renders
-    a dirty widget from its current data, so that display shows the event.
+    An event is *shown* at the end of the first display, after the frame whose pane update
+    took it in (the frame that folded it into the mirror, or a later one when the lab merges
+    frames), whose repaint includes the target widget (the table that draws the pod); Textual
+    renders a dirty widget from its current data, so that display shows the event.
     """
 
     installed: LabProbe | None = None
@@ -252,7 +257,12 @@ class LabProbe:
         self.displays: list[tuple[float, float, int]] = []  # (start, end, dirty widgets)
         self.recording = False
         self.target: Any = None
+        self.unseen = 0  # pod events whose pane update did not touch the target
+        self._pending: list[tuple[float, float | None, float]] = []
+        self._tick_seconds = 0.0
+        self._pane_updated = False
         self._puts: list[tuple[float, float | None, bool]] = []  # FIFO: put, due, is_pod
+        self._ticked: list[int] = []  # indexes into the frame's drained events put in a tick
         self._tick: tuple[float, float, float] | None = None  # (real now, v1, speed)
         self._refreshed = False
         self._paint_depth = 0
@@ -296,6 +306,19 @@ class LabProbe:
             probe._on_display(screen, start, time.perf_counter())
 
         app._display = timed_display
+        clock = app.session.clock
+        if clock is not None:
+            tick = clock.tick
+
+            def timed_tick(*args: Any, **kwargs: Any) -> Any:
+                start = time.perf_counter()
+                try:
+                    return tick(*args, **kwargs)
+                finally:
+                    probe._tick_seconds += time.perf_counter() - start
+                    probe._tick_end = time.perf_counter()
+
+            clock.tick = timed_tick
         screen = app.lab
         for name in ("_refresh_layout", "_compositor_refresh"):
             setattr(screen, name, self._timed_paint(getattr(screen, name)))
@@ -312,11 +335,19 @@ class LabProbe:
         taken, self._puts = self._puts[:count], self._puts[count:]
         self._drained.extend(taken)
 
-    def watch_target(self, widget: Any) -> None:
-        """The widget whose repaint shows a pod's change (a pane's table)."""
+    def watch_target(self, widget: Any, pane: Any) -> None:
+        """The widget whose repaint shows a pod's change (a pane's table), and the pane whose
+        `update_live` the screen calls."""
         self.target = widget
         refresh = widget.refresh
+        update_live = pane.update_live
         probe = self
+
+        def noted(*args: Any, **kwargs: Any) -> Any:
+            probe._pane_updated = True
+            return update_live(*args, **kwargs)
+
+        pane.update_live = noted
 
         def flagged(*args: Any, **kwargs: Any) -> Any:
             probe._refreshed = True
@@ -348,6 +379,9 @@ class LabProbe:
     def _before_frame(self, screen: Any) -> None:
         self._frame_start = time.perf_counter()
         self._refreshed = False
+        self._pane_updated = False
+        self._tick_seconds = 0.0
+        self._tick_end = 0.0
         self._drained = []
         clock = screen.session.clock
         if clock is not None and screen.realtime and not clock.paused:
@@ -363,9 +397,19 @@ class LabProbe:
         end = time.perf_counter()
         if not self.recording:
             return
-        pods = [(put, due) for put, due, is_pod in self._drained if is_pod]
-        self.frames.append(Frame(self._frame_start, end, len(self._drained), pods,
-                                 self._refreshed))
+        # A pod event put during the sim's tick could not be shown before the tick ended.
+        self._pending += [(put, due, max(put, self._tick_end if due is not None else put))
+                          for put, due, is_pod in self._drained if is_pod]
+        shown: list[tuple[float, float | None, float]] = []
+        if self._pane_updated:
+            if self._refreshed:
+                shown = self._pending
+            else:
+                self.unseen += len(self._pending)
+            self._pending = []
+        self.frames.append(Frame(self._frame_start, end, len(self._drained), shown,
+                                 self._refreshed and self._pane_updated,
+                                 sim_seconds=self._tick_seconds))
 
     def _on_display(self, screen: Any, start: float, end: float) -> None:
         dirty = screen._dirty_widgets
@@ -382,21 +426,23 @@ class LabProbe:
             hook(screen, dirty, end)
 
     # -- results -------------------------------------------------------------------------
-    def pod_latencies(self) -> tuple[list[float], list[float], int]:
-        """(emit-to-shown ms, due-to-shown ms, pod events in frames that did not repaint the
-        target) over the recorded frames."""
-        shown, due, unseen = [], [], 0
+    def pod_latencies(self) -> tuple[list[float], list[float], list[float], int]:
+        """Over the recorded frames: emit-to-shown ms, due-to-shown ms, tick-end-to-shown ms
+        (the lab's own part: from when the sim's tick ended, or the put if later), and the
+        pod events whose pane update did not repaint the target."""
+        shown, due, ui, unseen = [], [], [], self.unseen + len(self._pending)
         for f in self.frames:
             if not f.pod_stamps:
                 continue
-            if not f.dirtied_target or f.painted is None:
+            if f.painted is None:
                 unseen += len(f.pod_stamps)
                 continue
-            for put, when in f.pod_stamps:
+            for put, when, ready in f.pod_stamps:
                 shown.append((f.painted - put) * 1000)
+                ui.append((f.painted - ready) * 1000)
                 if when is not None:
                     due.append((f.painted - when) * 1000)
-        return shown, due, unseen
+        return shown, due, ui, unseen
 
 
 class Profile:

@@ -10,8 +10,9 @@ at the first complete frame:
   progress kept in a throw-away state directory. The frame is complete once the lab screen has
   mounted and filled every widget (`LabScreen.on_mount`), the first frame tick has folded the
   sim's initial watch events into the mirror (so the panes show the cluster, not an empty
-  one), and Textual has painted the result: the first moment `call_after_refresh` fires after
-  that, when nothing on the screen is left to repaint.
+  one: at the end of `on_mount` if the screen folds them in before it fills the panes, else
+  after the first frame tick), and Textual has painted the result: the first moment
+  `call_after_refresh` fires after that, when nothing on the screen is left to repaint.
 - floor: an `App` whose `compose` yields one `Static`, timed to its first `call_after_refresh`
   after `on_mount`.
 
@@ -65,15 +66,21 @@ def _child_lab(lesson: str) -> int:
     on_mount, frame = screen_cls.on_mount, screen_cls.frame
     marks: dict[str, float] = {}
 
+    def arm(self: Any, mark: str) -> None:
+        marks[mark] = time.monotonic()
+        if "armed" not in marks and self.session.state.count("Node"):
+            # The mirror holds the cluster's initial list: the next paint is complete.
+            marks["armed"] = marks[mark]
+            self.call_after_refresh(painted, self)
+
     async def mounted(self: Any) -> None:
         await on_mount(self)
-        marks["mounted"] = time.monotonic()
+        arm(self, "mounted")
 
     def ticked(self: Any) -> None:
         frame(self)
         if "mounted" in marks and "ticked" not in marks:
-            marks["ticked"] = time.monotonic()
-            self.call_after_refresh(painted, self)
+            arm(self, "ticked")
 
     def painted(self: Any) -> None:
         marks["painted"] = time.monotonic()
@@ -180,11 +187,11 @@ def main(argv: list[str] | None = None) -> int:
         r = ratio(lab["median"], floor["median"])
         offenders = (import_offenders(args.lesson, state_dir)
                      if args.importtime or (r is not None and r > TARGET_RATIO) else None)
-    phases = {k: round(sorted(b[k] for b in breakdown)[len(breakdown) // 2], 1)
-              for k in ("mounted", "ticked", "painted")}
+    phases = {k: round(sorted(b.get(k, 0.0) for b in breakdown)[len(breakdown) // 2], 1)
+              for k in ("mounted", "armed", "painted")}
     print(f"k8slab run {args.lesson}: first complete frame after {lab['median']:.0f} ms "
           f"(median of {runs}; {lab['min']:.0f}-{lab['max']:.0f}); lab screen mounted at "
-          f"{phases['mounted']:.0f} ms, first frame tick at {phases['ticked']:.0f} ms")
+          f"{phases['mounted']:.0f} ms, cluster folded in at {phases['armed']:.0f} ms")
     print(f"minimal Textual app:  first frame after {floor['median']:.0f} ms "
           f"({floor['min']:.0f}-{floor['max']:.0f})")
     met = r is not None and r <= TARGET_RATIO

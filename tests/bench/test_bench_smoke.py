@@ -38,7 +38,7 @@ def test_startup_reports_lab_and_floor() -> None:
     assert fig["k8slab"]["n"] == fig["baseline"]["n"] == 2
     assert fig["baseline"]["median"] > 0 and fig["k8slab"]["median"] > 0
     assert fig["ratio"] == round(fig["k8slab"]["median"] / fig["baseline"]["median"], 2)
-    assert set(fig["k8slab"]["phases_ms"]) == {"mounted", "ticked", "painted"}
+    assert set(fig["k8slab"]["phases_ms"]) == {"mounted", "armed", "painted"}
     assert fig["target"] == {"ratio_max": 1.5}
 
 
