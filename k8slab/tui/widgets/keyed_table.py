@@ -47,7 +47,8 @@ class KeyedTable(DataTable[Text]):
     def sync(self, rows: Sequence[tuple[str, Cells]]) -> None:
         """Make the table show exactly `rows`, in this order."""
         wanted = [key for key, _ in rows]
-        for key in [k for k in self._order if k not in set(wanted)]:
+        keep = set(wanted)  # once: a set per row made every sync quadratic in the rows
+        for key in [k for k in self._order if k not in keep]:
             self.remove_row(key)
             del self._shown[key]
         self._order = [k for k in self._order if k in self._shown]
