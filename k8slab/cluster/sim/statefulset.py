@@ -254,11 +254,11 @@ class StatefulSetController(Controller):
                 self.core.api.create(claim, owned=True)
             except ClusterError as exc:
                 self.core.events.warning(
-                    sts, "FailedCreate", f"create Claim {cname} for Pod {pod_name} in "
+                    sts, "FailedCreate", f"Create Claim {cname} for Pod {pod_name} in "
                     f"StatefulSet {set_name} failed error: {exc}", component=self.component)
                 return False
             self.core.events.normal(
-                sts, "SuccessfulCreate", f"create Claim {cname} Pod {pod_name} in "
+                sts, "SuccessfulCreate", f"Create Claim {cname} Pod {pod_name} in "
                 f"StatefulSet {set_name} success", component=self.component)
         template, rev = self._template_for(sts, i, current_rev, update_rev)
         pod = self._new_pod(sts, i, template, rev["metadata"]["name"])
@@ -266,11 +266,11 @@ class StatefulSetController(Controller):
             self.core.api.create(pod, owned=True)
         except ClusterError as exc:
             self.core.events.warning(
-                sts, "FailedCreate", f"create Pod {pod_name} in StatefulSet {set_name} failed "
+                sts, "FailedCreate", f"Create Pod {pod_name} in StatefulSet {set_name} failed "
                 f"error: {exc}", component=self.component)
             return False
         self.core.events.normal(
-            sts, "SuccessfulCreate", f"create Pod {pod_name} in StatefulSet {set_name} "
+            sts, "SuccessfulCreate", f"Create Pod {pod_name} in StatefulSet {set_name} "
             "successful", component=self.component)
         return True
 
@@ -293,7 +293,10 @@ class StatefulSetController(Controller):
         pod_spec["hostname"] = name
         if spec.get("serviceName"):
             pod_spec["subdomain"] = spec["serviceName"]
-        pod_md: dict[str, Any] = {"name": name, "namespace": md["namespace"], "labels": labels,
+        # The real controller builds the pod from the template as every controller does
+        # (generateName `<set>-`), then names it after its ordinal.
+        pod_md: dict[str, Any] = {"name": name, "generateName": f"{md['name']}-",
+                                  "namespace": md["namespace"], "labels": labels,
                                   "ownerReferences": [owner_reference(sts)]}
         if tmd.get("annotations"):
             pod_md["annotations"] = dict(tmd["annotations"])
@@ -311,7 +314,7 @@ class StatefulSetController(Controller):
         except ClusterError:
             return
         self.core.events.normal(
-            sts, "SuccessfulDelete", f"delete Pod {md['name']} in StatefulSet "
+            sts, "SuccessfulDelete", f"Delete Pod {md['name']} in StatefulSet "
             f"{sts['metadata']['name']} successful", component=self.component)
 
     def _condemn_claims(self, sts: Obj, pod: Obj, i: int) -> None:

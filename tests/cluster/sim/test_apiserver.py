@@ -54,7 +54,7 @@ def test_controller_reports_failed_create_for_missing_service_account() -> None:
     lab.run(5)
     assert lab.sim.list("Pod") == []
     msgs = [e["message"] for e in lab.events("FailedCreate")]
-    assert msgs == ['create Pod web-0 in StatefulSet web failed error: pods "web-0" is '
+    assert msgs == ['Create Pod web-0 in StatefulSet web failed error: pods "web-0" is '
                     "forbidden: error looking up service account lab/robot: serviceaccount "
                     '"robot" not found']
 

@@ -43,6 +43,8 @@ def test_pods_have_stable_identity_labels_and_hostnames(lab: SimLab) -> None:
     assert labels["controller-revision-hash"] == sts["status"]["updateRevision"]
     assert sts["status"]["updateRevision"].startswith("web-")
     assert pod["spec"]["hostname"] == "web-1" and pod["spec"]["subdomain"] == "web"
+    # As on a real cluster (found by tests/comparison): named by ordinal, generateName set.
+    assert pod["metadata"]["generateName"] == "web-"
     claim = next(v for v in pod["spec"]["volumes"] if v["name"] == "www")
     assert claim["persistentVolumeClaim"]["claimName"] == "www-web-1"
     pvc = lab.sim.get("PersistentVolumeClaim", "www-web-1")
@@ -69,6 +71,9 @@ def test_scale_up_in_order_and_down_highest_first_keeping_claims(lab: SimLab) ->
     assert terminating["web-3"] >= deleted[0].time
     claims = sorted(p["metadata"]["name"] for p in lab.sim.list("PersistentVolumeClaim"))
     assert claims == [f"www-web-{i}" for i in range(5)]
+    assert sorted(e["message"] for e in lab.events("SuccessfulDelete")) == [
+        "Delete Pod web-3 in StatefulSet web successful",
+        "Delete Pod web-4 in StatefulSet web successful"]
 
 
 def test_parallel_creates_all_pods_at_once() -> None:
@@ -224,5 +229,6 @@ def test_controller_revisions_and_events(lab: SimLab) -> None:
     assert revs[0]["metadata"]["ownerReferences"][0]["name"] == "web"
     messages = [e["message"] for e in lab.events("SuccessfulCreate")
                 if e["involvedObject"]["kind"] == "StatefulSet"]
-    assert "create Pod web-0 in StatefulSet web successful" in messages
-    assert "create Claim www-web-0 Pod web-0 in StatefulSet web success" in messages
+    # Verbs title-cased as kube-controller-manager v1.37 writes them (found by tests/comparison).
+    assert "Create Pod web-0 in StatefulSet web successful" in messages
+    assert "Create Claim www-web-0 Pod web-0 in StatefulSet web success" in messages
