@@ -278,10 +278,13 @@ class DaemonSetController(Controller):
             "updatedNumberScheduled": updated,
             "observedGeneration": ds["metadata"].get("generation", 1),
         }
+        # The API omits these three when zero (omitempty), as `kubectl get ds -o yaml` shows.
         if not available:
             del status["numberAvailable"]
         if desired - available <= 0:
             del status["numberUnavailable"]
+        if not updated:
+            del status["updatedNumberScheduled"]
         if (ds.get("status") or {}) != status:
             self.core.api.update_status({**ds, "status": status})
 
