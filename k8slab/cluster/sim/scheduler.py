@@ -4,7 +4,7 @@ Filters run in the default profile's order and the first failure per node is its
 NodeUnschedulable, TaintToleration, NodeAffinity (nodeSelector and required affinity),
 NodePorts, NodeResourcesFit. Unbound immediate claims fail PreFilter for every node. The
 FailedScheduling message is built the way the scheduler's FitError builds it: counts per reason,
-sorted, then the preemption verdict.
+sorted, then the preemption verdict, in kube-scheduler v1.37's words.
 
 Per-node requested totals are kept incrementally from pod changes, so a scheduling attempt costs
 O(nodes) and a DaemonSet pod pinned to one node costs O(1).
@@ -26,7 +26,6 @@ from k8slab.cluster.sim.predicates import (
     node_selector_matches,
     pinned_nodes,
     required_terms,
-    taint_text,
     untolerated_taint,
 )
 from k8slab.cluster.sim.store import Obj, timestamp
@@ -38,6 +37,9 @@ DEFAULT_CPU, DEFAULT_MEM = 100, 200 * 2**20  # scoring defaults for pods request
 NOT_HELPFUL = "Preemption is not helpful for scheduling"
 NO_VICTIMS = "No preemption victims found for incoming pod"
 AFFINITY_MISMATCH = "node(s) didn't match Pod's node affinity/selector"
+# Nodes left out by NodeAffinity's PreFilter (a DaemonSet pod pinned to another node).
+PREFILTER_MISMATCH = "node(s) didn't satisfy plugin(s) [NodeAffinity]"
+UNTOLERATED = "node(s) had untolerated taint(s)"
 
 
 @dataclass(slots=True)
@@ -185,7 +187,7 @@ class Scheduler(Controller):
                           if n is not None]
             skipped = total - len(candidates)
             if skipped:
-                reasons[AFFINITY_MISMATCH] += skipped
+                reasons[PREFILTER_MISMATCH] += skipped
                 resolvable[NOT_HELPFUL] += skipped
         else:
             if self._node_list is None:
@@ -238,7 +240,7 @@ class Scheduler(Controller):
         if taints:
             taint = untolerated_taint(tols, taints)
             if taint is not None:
-                return [f"node(s) had untolerated taint {taint_text(taint)}"], False
+                return [UNTOLERATED], False
         if selective and (not node_selector_matches(spec, node)
                           or not affinity_matches(spec, node)):
             return [AFFINITY_MISMATCH], False
@@ -247,14 +249,18 @@ class Scheduler(Controller):
             return ["node(s) didn't have free ports for the requested pod ports"], True
         a_cpu, a_mem, a_pods = self._allocatable(node)
         why = []
+        # A request beyond the node's whole allocatable is unresolvable: no preemption helps.
+        unresolvable = False
         if u.pods + 1 > a_pods:
             why.append("Too many pods")
         if cpu and u.cpu + cpu > a_cpu:
             why.append("Insufficient cpu")
+            unresolvable |= cpu > a_cpu
         if mem and u.mem + mem > a_mem:
             why.append("Insufficient memory")
+            unresolvable |= mem > a_mem
         if why:
-            return why, True
+            return why, not unresolvable
         return None, False
 
     def _score(self, owner: str, node: Obj, cpu: int, mem: int) -> tuple[float, float, str]:
