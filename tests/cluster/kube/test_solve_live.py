@@ -1,0 +1,161 @@
+"""The lessons' reference solutions on the real control plane, through the kube backend.
+
+KWOK plays the nodes, so containers never run. What that rules out, and why:
+
+- exec (Day 10's nslookup and the data-persistence steps): the API server cannot reach a
+  kubelet on a KWOK node, and there is no container to run a command in;
+- `add-node`: only the sim can add nodes;
+- a container's own logic (resilient-job's coin flip): KWOK completes a pod after a delay
+  and with an exit code taken from the pod's annotations, which the tests derive from the
+  lesson's sim hints (below), but it cannot fail a container "the first two times";
+- CronJob schedules: a real cluster has no virtual clock, and Day 11's schedules are every
+  5 minutes, hourly and daily at 02:00, so those steps take real hours.
+
+Everything else must pass, exactly as on the sim.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+from collections.abc import Iterator
+from contextlib import redirect_stderr, redirect_stdout
+from typing import Any
+
+import pytest
+
+from k8slab import cli
+from k8slab.cluster import objects as o
+from k8slab.cluster.kube import KubeCluster
+from k8slab.grading.grader import Grader, Report
+from k8slab.lessons import load_lesson
+from k8slab.lessons.model import Lesson, SimBehaviour
+from k8slab.runner import ActionRunner
+from k8slab.state.mirror import ClusterState
+
+pytestmark = pytest.mark.controlplane
+
+KUBELET = "the API server could not reach the kubelet"
+SIM_ONLY = "works only on the embedded sim"
+
+
+class KwokPlayed(KubeCluster):
+    """A KubeCluster whose Job pods carry KWOK's directions (how long the container runs,
+    its exit code) from the lesson's sim hints, as the control plane's KWOK stages read them.
+    """
+
+    def __init__(self, *args: Any, behaviours: tuple[SimBehaviour, ...], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.behaviours = behaviours
+
+    def apply(self, objects: Any, **kwargs: Any) -> Any:
+        return super().apply([self._direct(obj) for obj in objects], **kwargs)
+
+    def _direct(self, obj: dict[str, Any]) -> dict[str, Any]:
+        hint = next((b for b in self.behaviours if b.match.get("kind") == obj.get("kind")
+                     and b.match.get("name") == o.name(obj)), None)
+        if obj.get("kind") != "Job" or hint is None:
+            return obj
+        obj = copy.deepcopy(obj)
+        meta = obj["spec"]["template"].setdefault("metadata", {})
+        notes = meta.setdefault("annotations", {})
+        if hint.duration is not None:
+            notes["k8slab.dev/duration"] = f"{hint.duration:g}s"
+        if hint.exit_code is not None and not hint.fail_first:
+            notes["k8slab.dev/exit-code"] = str(hint.exit_code)
+        return obj
+
+
+@pytest.fixture
+def solver(controlplane: Any, lab_namespace: str) -> Iterator[Any]:
+    opened: list[KubeCluster] = []
+
+    def make(lesson: Lesson) -> tuple[ActionRunner, Grader]:
+        kube = KwokPlayed(namespace=lab_namespace, lesson_id=lesson.id,
+                          kubeconfig=str(controlplane.kubeconfig), behaviours=lesson.sim)
+        opened.append(kube)
+        runner = ActionRunner(kube, lesson, ClusterState(lab_namespace), answers={})
+        runner.settle()
+        runner.answer_all(lesson)
+        return runner, Grader(lesson, kube.backend, lab_namespace)
+
+    yield make
+    for kube in opened:
+        kube.close()
+
+
+def solve(runner: ActionRunner, lesson: Lesson, steps: set[str] | None = None
+          ) -> dict[str, str]:
+    """Run each step's solution (a failing action ends its step, not the run); return the
+    failures by step."""
+    failed = {}
+    for step in lesson.steps:
+        if steps is not None and step.id not in steps:
+            continue
+        for outcome in runner.run_solution(step):
+            if not outcome.ok:
+                label = outcome.action.label() if outcome.action else ""
+                failed[step.id] = f"{label}: {outcome.message}"
+    runner.sync()
+    return failed
+
+
+def failing_items(report: Report) -> dict[str, str]:
+    return {item.id: item.detail for item in report.items if not item.passed}
+
+
+def test_day10_reference_solution_passes_everything_but_exec(solver: Any) -> None:
+    lesson = load_lesson("day10")
+    runner, grader = solver(lesson)
+    failed = solve(runner, lesson)
+    assert set(failed) == {"statefulset-dns", "statefulset-persistence", "distributed-db",
+                           "scenario-node-addition", "scenario-data-persistence",
+                           "scenario-scale-down"}, failed
+    for step, why in failed.items():
+        assert (KUBELET in why) or (step == "scenario-node-addition" and SIM_ONLY in why), why
+    report = grader.grade(runner.state, runner.answers)
+    assert failing_items(report) == {
+        "data-persistence": "no data has been written into a pod of nginx-sts through exec yet"}
+    assert report.passed == len(report.items) - 1
+
+
+DAY11_JOB_STEPS = {"hello-job", "data-processor", "parallel-processor", "queue-processor",
+                   "job-failures"}
+
+
+def test_day11_job_steps_pass_on_the_real_controllers(solver: Any) -> None:
+    lesson = load_lesson("day11")
+    runner, grader = solver(lesson)
+    assert solve(runner, lesson, DAY11_JOB_STEPS) == {}
+    failing = failing_items(grader.grade(runner.state, runner.answers))
+    job_items = {"job-completion", "parallel-jobs", "ttl-cleanup"}
+    assert not job_items & set(failing), failing
+    # resilient-job's first-two-runs-fail coin cannot be played by KWOK (its step is not run);
+    # the rest of that item (broken-import's BackoffLimitExceeded, slow-report's
+    # DeadlineExceeded) is checked on its own here.
+    assert "resilient-job" in failing["retries-and-deadlines"]
+    for check in lesson.item("retries-and-deadlines").checks:
+        if check.params.get("job") == "resilient-job":
+            continue
+        from k8slab.grading.checks import evaluate
+        from k8slab.grading.context import GradingContext
+
+        result = evaluate(check.kind, check.params,
+                          GradingContext(runner.state, runner.namespace, runner.answers))
+        assert result.passed, result.detail
+
+
+def test_check_day10_kube_solve_stops_at_the_first_exec(controlplane: Any,
+                                                       lab_namespace: str) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = cli.main(["check", "day10", "--kube", "--solve", "--json",
+                         "--kubeconfig", str(controlplane.kubeconfig),
+                         "--namespace", lab_namespace])
+    data = json.loads(out.getvalue())
+    (failure,) = data["solution"]["failed"]
+    assert failure["action"].startswith("exec web-0: nslookup web-1.web")
+    assert KUBELET in failure["message"]
+    assert code == 1
+    assert "Traceback" not in err.getvalue()
