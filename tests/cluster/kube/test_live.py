@@ -291,8 +291,10 @@ def test_rollout_undo_restores_the_previous_template(
     kube.patch("DaemonSet", "node-logger", {"spec": {"template": {"spec": {"containers": [
         {"name": "logger", "image": "busybox:1.37"}]}}}})
     follow.until("revision 2", lambda s: len(s.list("ControllerRevision")) == 2)
+    revisions = [(r["revision"], o.container_images(o.dig(r, "data.spec.template.spec")))
+                 for r in kube.list("ControllerRevision")]
     assert kube.rollout_undo("DaemonSet", "node-logger") == (
-        "daemonset/node-logger rolled back to revision 1")
+        "daemonset/node-logger rolled back to revision 1"), revisions
     images = o.container_images(o.dig(kube.get("ds", "node-logger"), "spec.template.spec"))
     assert images == {"logger": "busybox"}
 
