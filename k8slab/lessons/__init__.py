@@ -1,7 +1,8 @@
 """Lessons: the file format, the strict loader, and text rendering.
 
 Public API:
-- `load_lesson(path_or_id)` reads one lesson (raises LessonError with every problem);
+- `load_lesson(path_or_id)` reads one lesson (raises LessonError with every problem); an
+  unchanged shipped lesson comes from a cache of loaded lessons (cache.py);
 - `discover()` lists the shipped lesson files;
 - `validate_paths(paths)` returns every problem in the given lessons;
 - `render_text(text, namespace=...)` fills in `{{namespace}}` placeholders.
@@ -15,8 +16,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from k8slab.lessons.loader import discover, load_lesson, resolve, validate_paths
+    from k8slab.lessons.cache import load_lesson
+    from k8slab.lessons.loader import validate_paths
     from k8slab.lessons.text import render_text
+    from k8slab.lessons.where import discover, resolve
 
 __all__ = ["discover", "load_lesson", "render_text", "resolve", "validate_paths"]
 
@@ -26,6 +29,16 @@ def __getattr__(name: str) -> Any:
         from k8slab.lessons import text
 
         return text.render_text
+    if name == "load_lesson":
+        # Shipped lessons come from the cache when unchanged (see cache.py); the loader, and
+        # the YAML and schema libraries it imports, only load on a miss.
+        from k8slab.lessons import cache
+
+        return cache.load_lesson
+    if name in ("discover", "resolve"):
+        from k8slab.lessons import where
+
+        return getattr(where, name)
     if name in __all__:
         from k8slab.lessons import loader
 

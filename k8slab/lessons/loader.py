@@ -6,7 +6,6 @@ whose problems read `file:line:col: message`. See docs/lesson-format.md for the 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -25,27 +24,10 @@ from k8slab.lessons.model import (
 from k8slab.lessons.simhints import read_sim_hints
 from k8slab.lessons.source import Node, Problems, display_path, parse_documents, plain, read_text
 from k8slab.lessons.vocabulary import Context, parse_action, parse_check
+from k8slab.lessons.where import LESSON_FILE, LESSON_ID, discover, resolve
 from k8slab.paths import lessons_root
 
-LESSON_FILE = "lesson.yaml"
 MANIFESTS_DIR = "manifests"
-_ID = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-
-
-def resolve(path_or_id: str | Path) -> Path:
-    """The lesson file for a lesson id (under lessons_root()), a folder, or a file."""
-    path = Path(path_or_id)
-    if isinstance(path_or_id, str) and _ID.match(path_or_id) and not path.exists():
-        path = lessons_root() / path_or_id
-    if path.is_dir():
-        path = path / LESSON_FILE
-    return path
-
-
-def discover() -> list[Path]:
-    """The lesson files shipped with k8slab, sorted by lesson id."""
-    root = lessons_root()
-    return sorted(root.glob(f"*/{LESSON_FILE}")) if root.is_dir() else []
 
 
 def load_lesson(path_or_id: str | Path) -> Lesson:
@@ -162,7 +144,7 @@ class _Reader:
             if given != lesson_id:
                 self.problems.add(top["id"].location, f"the lesson id {given!r} must match "
                                                       f"its folder name {lesson_id!r}")
-        if not _ID.match(lesson_id) or len(lesson_id) > 40:
+        if not LESSON_ID.match(lesson_id) or len(lesson_id) > 40:
             self.problems.add(top["id"].location if "id" in top else doc.location,
                               f"lesson id {lesson_id!r} must be lower case letters, digits "
                               f"and '-' (it names the namespace k8slab-<id>)")
@@ -198,7 +180,7 @@ class _Reader:
         node = fields.get("id")
         if node is None:
             return None
-        if not _ID.match(node.value):
+        if not LESSON_ID.match(node.value):
             self.problems.add(node.location, f"{what} id {node.value!r}: use lower case "
                                              f"letters, digits and '-'")
         return str(node.value)
@@ -346,7 +328,7 @@ class _Reader:
             return None
         if isinstance(value, int):
             if 0 <= value < len(choices):
-                return value
+                return int(value)  # a plain int, not ruamel's ScalarInt (the model is plain)
             self.problems.add(node.location, f"{what}: answer {value} is not a choice index "
                                              f"(0 to {len(choices) - 1})")
             return None
