@@ -140,6 +140,9 @@ async def measure(pods: int, seconds: float, speed: float, profile: str | None =
         "speed": speed,
         "pods_updated": updated,
         "frames": len(probe.frames),
+        "frames_per_second": round(len(probe.frames) / elapsed, 1),
+        "frame_gap_ms": latency_summary([(b.start - a.end) * 1000 for a, b in
+                                         zip(probe.frames, probe.frames[1:], strict=False)]),
         "frames_with_events": len(frames),
         "pod_events": len(shown) + unseen,
         "pod_events_not_repainted": unseen,
@@ -182,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     met = e2s["p99_ms"] < TARGET_P99_MS
     print(f"{fig['pods']} pods, rolling update for {fig['seconds']} s at speed "
           f"{fig['speed']:g}: {fig['pod_events']} pod events in "
-          f"{fig['frames_with_events']} frames (up to {fig['events_per_frame_max']} a frame)")
+          f"{fig['frames_with_events']} frames (up to {fig['events_per_frame_max']} a frame); "
+          f"{fig['frames_per_second']:g} frames/s")
     print(f"emitted -> shown: p50 {e2s['p50_ms']:.1f} ms, p99 {e2s['p99_ms']:.1f} ms "
           f"(target p99 < {TARGET_P99_MS:g} ms: {'met' if met else 'MISSED'})")
     print(f"due -> shown (with the wait for the next 20 Hz frame): p50 {d2s['p50_ms']:.1f} ms, "
