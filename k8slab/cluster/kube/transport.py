@@ -58,6 +58,7 @@ class Api:
         self.server = str(configuration.host).rstrip("/")
         self.api_client = client.ApiClient(configuration)
         self._pool = self.api_client.rest_client.pool_manager
+        self.requests = 0  # requests sent, watches included (tests check steady state)
 
     # -- headers ------------------------------------------------------------------------------
     def headers(self, content_type: str | None = None, accept: str = "application/json"
@@ -140,6 +141,7 @@ class Api:
         import urllib3
 
         payload = None if body is None else json.dumps(body).encode()
+        self.requests += 1
         if retries is None:
             # Connection failures are retried (nothing reached the server); reads never are.
             retries = urllib3.Retry(total=2, connect=2, read=0, status=0, redirect=0,

@@ -163,6 +163,20 @@ def test_restarting_the_apiserver_mid_watch_loses_and_repeats_nothing(
         "web-3", "web-2", "web-1"]
 
 
+def test_a_quiet_watch_sends_no_requests(open_lab: Callable[..., KubeCluster],
+                                         lab_namespace: str) -> None:
+    kube = open_lab()
+    follow = Follower(kube.watch(), lab_namespace)  # every kind the lessons watch
+    kube.apply(manifest("day10", "simple-statefulset.yaml"))
+    follow.until("web-0..2 Ready", lambda s: ready(s, "web-0", "web-1", "web-2"))
+    before = kube.api.requests
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        follow.pump(0.5)  # blocks on the stream
+    assert kube.api.requests == before  # no polling: the open watches carry everything
+    assert follow.stream.status == ""
+
+
 def test_an_expired_resource_version_is_recovered_by_relisting(
         open_lab: Callable[..., KubeCluster], lab_namespace: str, controlplane: Any) -> None:
     kube = open_lab()
@@ -319,3 +333,39 @@ def test_exec_and_logs_on_kwok_pods_fail_with_a_sentence(
     with pytest.raises(NotFound) as missing:
         kube.exec("web-9", ["true"])
     assert missing.value.message == f"Pod web-9 was not found in namespace {lab_namespace}."
+
+
+def _kubeconfig(path: Any, server: str, token: str, ca: str | None) -> str:
+    cluster = {"server": server}
+    if ca:
+        cluster["certificate-authority"] = ca
+    config = {"apiVersion": "v1", "kind": "Config", "current-context": "lab",
+              "clusters": [{"name": "c", "cluster": cluster}],
+              "users": [{"name": "u", "user": {"token": token}}],
+              "contexts": [{"name": "lab", "context": {"cluster": "c", "user": "u"}}]}
+    path.write_text(json.dumps(config))
+    return str(path)
+
+
+@pytest.mark.parametrize(("case", "reason", "message"), [
+    ("bad-token", "Unauthorized", "The cluster at {server} rejected your credentials."),
+    ("no-ca", "Unavailable", "The TLS handshake with {server} failed: "),
+    ("closed-port", "Unavailable", "Cannot connect to the cluster at https://127.0.0.1:{port}: "
+                                   "connection refused."),
+    ("context", "BadConfig", "Context prod not found in kubeconfig {path}; available: lab."),
+])
+def test_connection_failures_are_one_sentence(controlplane: Any, tmp_path: Any, case: str,
+                                              reason: str, message: str) -> None:
+    from tests.controlplane.process import free_port
+
+    port = free_port()
+    server = f"https://127.0.0.1:{port}" if case == "closed-port" else controlplane.server
+    token = "bogus" if case == "bad-token" else controlplane.admin_token
+    ca = None if case == "no-ca" else str(controlplane.ca_file)
+    path = _kubeconfig(tmp_path / "config", server, token, ca)
+    with pytest.raises(ClusterError) as caught:
+        KubeCluster(namespace="k8slab-unused", lesson_id="day10", kubeconfig=path,
+                    context="prod" if case == "context" else None)
+    assert caught.value.reason == reason
+    assert caught.value.message.startswith(message.format(server=server, port=port, path=path))
+    assert caught.value.hint
