@@ -94,7 +94,7 @@ class Api:
             raise from_status(resp.status, data, _with_server(call, self.server))
         if text:
             return data.decode("utf-8", "replace")
-        return json.loads(data) if data else None
+        return _decode(data, _with_server(call, self.server))
 
     def request_status(self, method: str, path: str, call: Call, **kwargs: Any
                        ) -> tuple[int, Any]:
@@ -111,7 +111,7 @@ class Api:
             resp.release_conn()
         if resp.status >= 400:
             raise from_status(resp.status, data, _with_server(call, self.server))
-        return resp.status, (json.loads(data) if data else None)
+        return resp.status, _decode(data, _with_server(call, self.server))
 
     def open_stream(self, path: str, call: Call, *, query: Mapping[str, Any],
                     read_timeout: float) -> Any:
@@ -179,6 +179,21 @@ def release(resp: Any) -> None:
             continue
         with contextlib.suppress(Exception):  # the connection may already be gone
             fn()
+
+
+def _decode(data: bytes, call: Call) -> Any:
+    """The JSON body of a successful response; a proxy's HTML page is an error, not a crash."""
+    if not data:
+        return None
+    try:
+        return json.loads(data)
+    except ValueError:
+        start = " ".join(data[:80].decode("utf-8", "replace").split())
+        raise ClusterError(f"{call.server} answered {call.verb} {call.target} with something "
+                           f"that is not JSON ({start!r}).",
+                           "Is the kubeconfig's server address really a Kubernetes API server? "
+                           "A proxy or login page may be in the way.",
+                           reason="BadResponse") from None
 
 
 def _q(value: Any) -> str:
