@@ -467,6 +467,7 @@ class Profile:
         if self._profiler is None or not self.path:
             return
         self._profiler.stop()
-        text = self._profiler.output_text(unicode=True, color=False, show_all=False)
+        show_all = bool(os.environ.get("K8SLAB_BENCH_PROFILE_ALL"))  # library frames too
+        text = self._profiler.output_text(unicode=True, color=False, show_all=show_all)
         Path(self.path).write_text(text)
         self._profiler = None
