@@ -146,9 +146,10 @@ def test_restarting_the_apiserver_mid_watch_loses_and_repeats_nothing(
     follow.until("a healthy stream", lambda s: follow.stream.status == "")
 
     assert any(s.startswith("reconnecting (attempt") for s in follow.statuses)
-    fresh = {o.name(p): o.meta(p)["resourceVersion"] for p in kube.list("Pod")}
-    mirrored = {o.name(p): o.meta(p)["resourceVersion"] for p in follow.state.list("Pod")}
-    assert mirrored == fresh
+    for kind in ("Pod", "StatefulSet"):  # the mirror ends exactly where the cluster is
+        fresh = {o.name(x): o.meta(x)["resourceVersion"] for x in kube.list(kind)}
+        follow.until(f"the mirror's {kind}s to catch up", lambda s, k=kind, f=fresh: {
+            o.name(x): o.meta(x)["resourceVersion"] for x in s.list(k)} == f, timeout=10)
     pods = follow.state.history.select(kind="Pod")
     per_pod = Counter((t.name, t.uid, t.what) for t in pods)
     assert [k for k, n in per_pod.items() if n > 1] == []  # no duplicates
