@@ -195,13 +195,13 @@ class LabSession:
         return self._visited | self.steps_done() | {self.step.id}
 
     def _ahead(self, verdicts: list[Verdict]) -> list[Verdict]:
-        """Failing items of steps the learner has not worked on are `todo`, not failures:
+        """Unmet items of steps the learner has not worked on are `todo`, not failures:
         red means "tried, and the cluster does not show it", never "not started"."""
         attempted = self.attempted()
         out = []
         for v in verdicts:
             step = self.lesson.item(v.item).step
-            if v.state == "failed" and step is not None and step not in attempted:
+            if v.state in ("failed", "pending") and step is not None and step not in attempted:
                 v = Verdict(v.item, "todo", v.detail, v.hint)
             out.append(v)
         return out

@@ -24,6 +24,8 @@ class Terminal:
         self.socket = f"k8slab-test-{os.getpid()}-{id(self)}"
         self.width, self.height = width, height
         self.fifo = workdir / "pane.fifo"
+        self.config = workdir / "tmux.conf"
+        self.status_file = workdir / "exit-status"
         os.mkfifo(self.fifo)
         self._fd = os.open(self.fifo, os.O_RDONLY | os.O_NONBLOCK)
         # Our own (silent) writer keeps the FIFO from reading as end-of-file between
@@ -40,10 +42,15 @@ class Terminal:
         exports = [f"-e{k}={v}" for k, v in env.items()]
         # A shell may export COLUMNS/LINES from before tmux sized the pane; the program must
         # read the pane's real size instead.
-        line = shlex.join(["env", "-u", "COLUMNS", "-u", "LINES", *command])
-        self.tmux("-f", os.devnull, "new-session", "-d", "-s", "lab", "-x", str(self.width),
-                  "-y", str(self.height), *exports, line)
-        self.tmux("set-option", "-t", "lab", "remain-on-exit", "on")
+        run = shlex.join(["env", "-u", "COLUMNS", "-u", "LINES", *command])
+        # When the program ends, the pane's shell signals the channel `wait_exit` blocks on
+        # and exits with the program's status.
+        line = (f"{run}; status=$?; echo $status > {shlex.quote(str(self.status_file))}; "
+                f"tmux -L {shlex.quote(self.socket)} wait-for -S lab-died; exit $status")
+        # Read before the program starts: even one that exits at once leaves its pane.
+        self.config.write_text("set -g remain-on-exit on\n")
+        self.tmux("-f", str(self.config), "new-session", "-d", "-s", "lab",
+                  "-x", str(self.width), "-y", str(self.height), *exports, line)
         self.tmux("pipe-pane", "-t", self.target, "-o", f"cat > {shlex.quote(str(self.fifo))}")
 
     def keys(self, *keys: str) -> None:
@@ -56,6 +63,23 @@ class Terminal:
         scrolled off the top too)."""
         extra = ["-S", "-"] if history else []
         return self.tmux("capture-pane", "-p", *extra, "-t", self.target)
+
+    def wait_exit(self, timeout: float) -> int:
+        """Block until the program exits; its exit status."""
+        # A signal sent before anyone waits is kept, so this cannot miss an early exit.
+        try:
+            subprocess.run(["tmux", "-L", self.socket, "wait-for", "lab-died"], check=True,
+                           timeout=timeout, capture_output=True)
+        except subprocess.TimeoutExpired:
+            # Make the hung program print where each of its threads is (PYTHONFAULTHANDLER
+            # is set for it), then report that.
+            pid = self.tmux("display-message", "-p", "-t", self.target, "#{pane_pid}").strip()
+            subprocess.run(["pkill", "-ABRT", "-P", pid], capture_output=True)  # the program
+            subprocess.run(["tmux", "-L", self.socket, "wait-for", "lab-died"],
+                           timeout=10, capture_output=True)
+            raise AssertionError(f"still running after {timeout:g}s; then:\n"
+                                 f"{self.screen(history=True)}") from None
+        return int(self.status_file.read_text())
 
     def exited(self) -> bool:
         return self.tmux("display-message", "-p", "-t", self.target, "#{pane_dead}").strip() \
@@ -78,9 +102,11 @@ class Terminal:
                 with contextlib.suppress(BlockingIOError):
                     os.read(self._fd, 1 << 16)
             elif self.exited():
-                screen = self.screen()
-                if check(screen):
-                    break
+                # No more output will come; tmux may still be filling in the exit status.
+                for _ in range(50):
+                    screen = self.screen()
+                    if check(screen):
+                        return screen
                 raise AssertionError(f"k8slab exited before showing {condition!r}; the "
                                      f"screen:\n{screen}")
             screen = self.screen()

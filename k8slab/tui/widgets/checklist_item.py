@@ -100,8 +100,10 @@ class ChecklistItemView(Vertical):
         self.set_class(verdict.done, "-passed")
         self.set_class(verdict.state == "failed", "-failed")
         self.query_one(".item-title", Static).update(self._title_text())
-        self.query_one(".item-detail", Static).update(
-            "" if verdict.state == "todo" else verdict.detail)
+        detail = "" if verdict.state == "todo" else verdict.detail
+        shown = self.query_one(".item-detail", Static)
+        shown.update(detail)
+        shown.display = bool(detail)
         hint = verdict.hint or self.item.hint
         self.query_one(".item-hint", Static).update(Text.assemble(("hint: ", "bold"), hint)
                                                     if hint else "")

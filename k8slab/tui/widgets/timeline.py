@@ -21,7 +21,7 @@ _SHORT_STATE = {"ContainerCreating": "Creating", "Unschedulable": "Unschedul.",
 LANE_GLYPHS = {"ok": "█", "wait": "▒", "bad": "▓", "gone": "░", "idle": "·", "info": "▪"}
 # Fixed columns' width (cell padding included) in the full and the narrow layout; the pod
 # column is sized for names like `nginx-sts-10`.
-_FULL, _NARROW = 46, 28
+_FULL, _NARROW = 47, 29
 
 
 class OrdinalTimeline(KeyedTable):
@@ -56,7 +56,7 @@ class OrdinalTimeline(KeyedTable):
         if narrow == self._narrow and lane == self._lane_width:
             return
         self._narrow, self._lane_width = narrow, lane
-        cols: list[tuple[str, str, int | None]] = [("pod", "pod", None), ("state", "state", 12)]
+        cols: list[tuple[str, str, int | None]] = [("pod", "pod", None), ("state", "state", 13)]
         if not narrow:
             cols += [("ready", "ready", 6), ("rev", "rev", 7)]
         cols.append(("lane", "lane", lane))
