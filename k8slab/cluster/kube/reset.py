@@ -27,6 +27,9 @@ ORDER = ("CronJob", "Job", "StatefulSet", "DaemonSet", "Deployment", "ReplicaSet
          "ResourceQuota", "LimitRange", "PersistentVolumeClaim")
 CLUSTER_KINDS = ("ClusterRoleBinding", "ClusterRole", "StorageClass", "PersistentVolume",
                  "Namespace")
+# A workshop's learner namespaces belong to `k8slab workshop`, never to a learner's reset.
+WORKSHOP = "k8slab.io/workshop"
+
 # What Kubernetes puts in every namespace by itself; it does not keep a namespace alive.
 _AUTOMATIC = {("ServiceAccount", "default"), ("ConfigMap", "kube-root-ca.crt")}
 _DERIVED = ("Event", "Endpoints", "EndpointSlice", "ControllerRevision")
@@ -71,7 +74,10 @@ def reset_lab(api: Api, namespace: str, lesson_id: str, *, propagation: str = "B
         _delete(api, kind, obj, propagation, report)
     _undo_nodes(api, lesson_id, report)
     ns_obj = _get(api, KINDS["Namespace"], namespace, None)
-    if ns_obj is not None and is_lab_object(ns_obj):
+    if ns_obj is not None and WORKSHOP in o.labels(ns_obj):
+        report.notes.append(f"kept namespace {namespace}: it belongs to workshop "
+                            f"{o.labels(ns_obj)[WORKSHOP]} (k8slab workshop delete removes it)")
+    elif ns_obj is not None and is_lab_object(ns_obj, lesson_id):
         foreign = _foreign(api, namespace, lesson_id)
         if foreign:
             shown = ", ".join(foreign[:5]) + (" ..." if len(foreign) > 5 else "")

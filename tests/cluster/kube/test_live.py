@@ -370,3 +370,23 @@ def test_connection_failures_are_one_sentence(controlplane: Any, tmp_path: Any, 
     assert caught.value.reason == reason
     assert caught.value.message.startswith(message.format(server=server, port=port, path=path))
     assert caught.value.hint
+
+
+def test_reset_never_deletes_a_workshop_learner_namespace(
+        open_lab: Callable[..., KubeCluster], lab_namespace: str, controlplane: Any) -> None:
+    """An instructor's credentials can delete anything; reset must still spare the namespace
+    `k8slab workshop create` made for a learner, even though it carries k8slab's labels."""
+    controlplane.request("POST", "/api/v1/namespaces", {
+        "apiVersion": "v1", "kind": "Namespace",
+        "metadata": {"name": lab_namespace,
+                     "labels": {**LAB, "k8slab.io/workshop": "ws", "k8slab.io/learner": "ana"}}})
+    kube = open_lab()
+    assert not kube.namespace_created
+    kube.apply(manifest("day10", "simple-daemonset.yaml"))
+
+    report = kube.reset(wait=True)
+
+    assert report.deleted == ["daemonset/node-logger"]
+    assert not report.namespace_deleted
+    assert any("workshop ws" in note for note in report.notes)
+    assert o.name(kube.get("Namespace", lab_namespace)) == lab_namespace
