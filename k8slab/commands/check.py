@@ -63,9 +63,13 @@ def _run(args: argparse.Namespace) -> int:
     finally:
         cluster.close()
     seconds = time.monotonic() - started
-    failed = [o for o in outcomes if not o.ok]
+    failed = [o for o in outcomes if not o.ok and not o.skipped]
     if failed:
         _solve_failure(failed[0], lesson.id)
+    for skipped in (o for o in outcomes if o.skipped):
+        label = skipped.action.label() if skipped.action else "?"
+        print(f"warning: skipped `{label}` and the rest of its step: {skipped.message}",
+              file=sys.stderr)
     if args.json:
         print(json.dumps(_json(report, outcomes, seconds), indent=2, ensure_ascii=False))
     else:
@@ -110,9 +114,14 @@ def _json(report: Report, outcomes: list[ActionOutcome], seconds: float) -> dict
     data = report_json(report)
     data["seconds"] = round(seconds, 3)
     if outcomes:
-        data["solution"] = {"actions": len(outcomes),
-                            "failed": [{"action": o.action.label() if o.action else "",
-                                        "message": o.message} for o in outcomes if not o.ok]}
+        def brief(o: ActionOutcome) -> dict[str, str]:
+            return {"action": o.action.label() if o.action else "", "message": o.message}
+
+        data["solution"] = {
+            "actions": len(outcomes),
+            "failed": [brief(o) for o in outcomes if not o.ok and not o.skipped],
+            "skipped": [brief(o) for o in outcomes if o.skipped],
+        }
     return data
 
 
@@ -135,10 +144,13 @@ def _print(report: Report, outcomes: list[ActionOutcome], seconds: float, *,
     head.append(f" · {report.backend} · namespace {report.namespace}", style="dim")
     console.print(head)
     if solved:
-        bad = sum(1 for o in outcomes if not o.ok)
+        bad = sum(1 for o in outcomes if not o.ok and not o.skipped)
+        skipped = sum(1 for o in outcomes if o.skipped)
         text = f"reference solution: {len(outcomes)} actions" + (
-            f", {bad} failed" if bad else ", all succeeded")
-        console.print(Text(text, style="red" if bad else "dim"))
+            f", {bad} failed" if bad else "") + (
+            f", {skipped} skipped (this cluster cannot do them)" if skipped else "") + (
+            "" if bad or skipped else ", all succeeded")
+        console.print(Text(text, style="red" if bad else "yellow" if skipped else "dim"))
     console.print()
     for item in report.items:
         console.print(_item_text(item, console.width))

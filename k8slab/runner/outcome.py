@@ -23,6 +23,8 @@ class ActionOutcome:
         message: what happened, in kubectl's words where it has them, or why it failed.
         hint: what to do about a failure ("" when none).
         applied: for `apply`, each object's outcome.
+        skipped: the action failed because this cluster cannot do it at all (no virtual
+            clock, no kubelet behind a fake node), not because of the lesson or the learner.
     """
 
     ok: bool
@@ -30,9 +32,14 @@ class ActionOutcome:
     action: Action | None = None
     hint: str = ""
     applied: tuple[AppliedObject, ...] = ()
+    skipped: bool = False
 
     def __str__(self) -> str:
         return self.message + (f" (hint: {self.hint})" if self.hint and not self.ok else "")
+
+
+# ClusterError reasons that say "this cluster cannot do that", whoever asks.
+CLUSTER_LIMITS = frozenset({"Unsupported", "KubeletUnreachable"})
 
 
 class ActionFailed(K8slabError):

@@ -20,7 +20,14 @@ from k8slab.cluster.protocol import Cluster, EventStream
 from k8slab.errors import ClusterError, K8slabError, NotFound
 from k8slab.lessons.model import Lesson, Question, Step
 from k8slab.runner import clock, cronjob, nodes
-from k8slab.runner.outcome import ActionFailed, ActionOutcome, Done, render, resource_name
+from k8slab.runner.outcome import (
+    CLUSTER_LIMITS,
+    ActionFailed,
+    ActionOutcome,
+    Done,
+    render,
+    resource_name,
+)
 from k8slab.state.mirror import ClusterState
 
 
@@ -128,7 +135,9 @@ class ActionRunner:
                 outcome = ActionOutcome(True, done.message, action, applied=done.applied)
             except K8slabError as err:
                 done = Done(err.message)
-                outcome = ActionOutcome(False, err.message, action, hint=err.hint or "")
+                limit = getattr(err, "reason", "") in CLUSTER_LIMITS
+                outcome = ActionOutcome(False, err.message, action, hint=err.hint or "",
+                                        skipped=limit)
             self._record(action, outcome, done)
             # A watch hiccup here is reported by the next sync; the action's outcome stands.
             with contextlib.suppress(ClusterError):
@@ -150,15 +159,20 @@ class ActionRunner:
         return self.run_all(step.solution)
 
     def solve(self, lesson: Lesson | None = None) -> list[ActionOutcome]:
-        """Run every step's reference solution in order, stopping at the first failing
-        action, and answer every quiz question correctly (whatever the actions did)."""
+        """Run every step's reference solution in order and answer every quiz question
+        correctly (whatever the actions did).
+
+        A failing action stops the solve, except one this cluster cannot do at all
+        (`ActionOutcome.skipped`): that skips the rest of its step only, so the items that
+        need it fail honestly while the rest of the lesson is still graded.
+        """
         lesson = lesson or self.lesson
         self.answer_all(lesson)
         out: list[ActionOutcome] = []
         for step in lesson.steps:
             done = self.run_solution(step)
             out.extend(done)
-            if done and not done[-1].ok:
+            if done and not done[-1].ok and not done[-1].skipped:
                 break
         return out
 
