@@ -313,9 +313,13 @@ class LabSession:
             if obj is None:
                 continue  # not seen yet: the apply's watch event has not arrived
             done, total = _readiness(obj)
-            if done >= total and _observed(obj):
+            updated, should = _rollout(obj)
+            if done >= total and updated >= should and _observed(obj):
                 del self._waits[(kind, name)]
                 continue
+            if done >= total and updated < should:
+                return Wait(f"{kind.lower()}/{name}", updated, should,
+                            f"rolling out: {updated}/{should} updated")
             return Wait(f"{kind.lower()}/{name}", done, total)
         return None
 
@@ -351,4 +355,18 @@ def _readiness(obj: dict[str, Any]) -> tuple[int, int]:
 def _observed(obj: dict[str, Any]) -> bool:
     gen = int(o.dig(obj, "metadata.generation", 0) or 0)
     return int(o.dig(obj, "status.observedGeneration", 0) or 0) >= gen
+
+
+def _rollout(obj: dict[str, Any]) -> tuple[int, int]:
+    """(pods on the latest template, pods that should be) for a rolling update; a partition
+    leaves the ordinals below it alone."""
+    st = obj.get("status") or {}
+    if obj.get("kind") == "DaemonSet":
+        return (int(st.get("updatedNumberScheduled", 0) or 0),
+                int(st.get("desiredNumberScheduled", 0) or 0))
+    replicas = int(o.dig(obj, "spec.replicas", 1) or 0)
+    partition = int(o.dig(obj, "spec.updateStrategy.rollingUpdate.partition", 0) or 0)
+    if o.dig(obj, "spec.updateStrategy.type") == "OnDelete":
+        return replicas, replicas  # nothing rolls until pods are deleted by hand
+    return int(st.get("updatedReplicas", 0) or 0), max(0, replicas - partition)
 

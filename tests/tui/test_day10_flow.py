@@ -214,3 +214,32 @@ async def test_exec_output_stays_on_screen_and_data_survives_the_pod() -> None:
         await settle(pilot)
         assert "Custom data for pod 1" in str(output.render())
         assert not output.has_class("-failed")
+
+
+async def test_wait_bar_follows_a_partitioned_rollout() -> None:
+    app = make_app("day10")
+    async with app.run_test(size=(160, 48)) as pilot:  # wide enough for the rev column
+        await settle(pilot)
+        app.lab.go_to("statefulset-basics")
+        await settle(pilot)
+        await pilot.press("a")
+        until(app, lambda: app.session.waiting() is None)
+        app.lab.go_to("statefulset-update")
+        await settle(pilot)
+        await pilot.press("1", "2")  # partition 2, then a new image
+        seen: list[str] = []
+
+        def record() -> None:
+            w = app.session.waiting()
+            if w is not None and w.detail and w.detail not in seen:
+                seen.append(w.detail)
+
+        record()
+        until(app, lambda: app.session.waiting() is None, each=record)
+        assert seen and seen[0] == "rolling out: 0/1 updated"
+        timeline = app.lab.query_one(OrdinalTimeline)
+        rows = table_rows(timeline)
+        # Only web-2 (at or above the partition) got the new revision; web-0, web-1 held.
+        assert rows["web/0"][3].endswith("⏸") and rows["web/1"][3].endswith("⏸")
+        assert rows["web/2"][3] == rows["sts:web"][3]
+        assert rows["web/0"][3].split()[0] != rows["web/2"][3]
