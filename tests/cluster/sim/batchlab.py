@@ -6,28 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from k8slab.cluster.sim import SimCluster
-from k8slab.state.history import Transition
-from k8slab.state.mirror import ClusterState
+from tests.cluster.sim.simlab import NS, SimLab
 
-NS = "lab"
+__all__ = ["NS", "Lab"]
 
 
-class Lab:
-    """A sim and the mirror its watch stream feeds."""
-
-    def __init__(self, seed: int = 1, behaviours: tuple[Any, ...] = ()) -> None:
-        self.sim = SimCluster(NS, seed=seed, behaviours=behaviours)
-        self.state = ClusterState(NS)
-        self.stream = self.sim.watch()
-        self.sync()
-
-    def sync(self) -> None:
-        self.state.apply_all(self.stream.drain())
-
-    def apply(self, *objs: dict[str, Any]) -> None:
-        self.sim.apply(list(objs))
-        self.sync()
+class Lab(SimLab):
+    """The fidelity harness, with virtual time advanced in whole steps (as a CronJob's
+    schedule is easiest to reason about) and Job-centred queries."""
 
     def run(self, seconds: float) -> None:
         """Let `seconds` of virtual time pass."""
@@ -46,9 +32,6 @@ class Lab:
     @property
     def now(self) -> float:
         return self.sim.now()
-
-    def history(self, **filters: Any) -> list[Transition]:
-        return self.state.history.select(**filters)
 
     def job(self, name: str) -> dict[str, Any] | None:
         return self.state.get("Job", name)
