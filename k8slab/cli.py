@@ -81,16 +81,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         module = importlib.import_module(f"k8slab.commands.{args.command}")
         return int(module.run(args) or 0)
-    except LessonError as exc:
-        print(exc.report(), file=sys.stderr)
-        if exc.hint:
-            print(f"hint: {exc.hint}", file=sys.stderr)
-        return 1
     except K8slabError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        if exc.hint:
-            print(f"hint: {exc.hint}", file=sys.stderr)
-        return 2
+        from k8slab.commands import print_error
+
+        print_error(exc)
+        return 1 if isinstance(exc, LessonError) else 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -14,7 +14,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from k8slab.errors import K8slabError, LessonError
+from k8slab.commands import print_error
+from k8slab.errors import K8slabError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -27,15 +28,10 @@ if TYPE_CHECKING:
 def run(args: argparse.Namespace) -> int:
     try:
         return _run(args)
-    except LessonError as exc:
-        print(exc.report(), file=sys.stderr)
-        if exc.hint:
-            print(f"hint: {exc.hint}", file=sys.stderr)
-        return 2
     except K8slabError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        if exc.hint:
-            print(f"hint: {exc.hint}", file=sys.stderr)
+        # Unlike the other commands, check exits 2 for a broken lesson too: 1 means "graded,
+        # and not everything passed".
+        print_error(exc)
         return 2
 
 
