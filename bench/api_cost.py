@@ -2,7 +2,7 @@
 lesson runs, with 10 and with 1,000 pods in its namespace, against a naive poller.
 
 It starts the test suite's real control plane (`tests/controlplane`: etcd, kube-apiserver,
-controller-manager, scheduler, and KWOK playing 12 fake nodes so 1,000 pods fit) with an
+controller-manager, scheduler, and KWOK playing 13 fake nodes so 1,000 pods fit) with an
 audit policy that records one audit event per request (stage RequestReceived) of two static
 users and nothing else:
 
