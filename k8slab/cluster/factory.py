@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from k8slab.cluster.kube import KubeCluster
     from k8slab.cluster.protocol import Cluster
     from k8slab.lessons.model import Lesson
 
@@ -13,7 +14,11 @@ if TYPE_CHECKING:
 def open_cluster(lesson: Lesson, *, kube: bool = False, context: str | None = None,
                  kubeconfig: str | None = None, namespace: str | None = None, seed: int = 0,
                  realtime: bool = False) -> Cluster:
-    """A connected backend for `lesson`, working in `namespace` (default `k8slab-<lesson>`).
+    """A connected backend for `lesson`, working in `namespace`.
+
+    Without `namespace` the lab works in `k8slab-<lesson>`, except on a real cluster whose
+    kubeconfig context names a workshop learner's namespace (see `context_namespace`): a
+    learner runs `k8slab run day10 --kube --kubeconfig ana.kubeconfig` and lands at home.
 
     Args:
         kube: a real cluster from kubeconfig instead of the embedded sim.
@@ -27,8 +32,43 @@ def open_cluster(lesson: Lesson, *, kube: bool = False, context: str | None = No
     if kube:
         from k8slab.cluster.kube import KubeCluster
 
-        return KubeCluster(namespace=ns, lesson_id=lesson.id, context=context,
-                           kubeconfig=kubeconfig)
+        # The namespace is settled before anything is created in it.
+        cluster = KubeCluster(namespace=ns, lesson_id=lesson.id, context=context,
+                              kubeconfig=kubeconfig, ensure_namespace=False)
+        try:
+            if namespace is None:
+                cluster.namespace = context_namespace(cluster) or ns
+            cluster.ensure_namespace()
+        except BaseException:
+            cluster.close()
+            raise
+        return cluster
     from k8slab.cluster.sim import SimCluster
 
     return SimCluster(namespace=ns, seed=seed, behaviours=lesson.sim, realtime=realtime)
+
+
+def context_namespace(cluster: KubeCluster) -> str | None:
+    """The kubeconfig context's namespace, when the lab should work there rather than in
+    `k8slab-<lesson>`: it belongs to a workshop (the labels `k8slab workshop create` sets), or
+    these credentials may not even read it (credentials bound to one namespace, which could
+    not create `k8slab-<lesson>` either). None otherwise: a context that merely points at
+    `default` or a team namespace does not pull the lab's objects in there.
+    """
+    from k8slab.cluster import objects as o
+    from k8slab.errors import Forbidden, NotFound
+    from k8slab.workshop.names import LABEL_MANAGED_BY, LABEL_WORKSHOP, MANAGED_BY
+
+    wanted = cluster.connection.namespace
+    if not wanted:
+        return None
+    try:
+        found = cluster.get("Namespace", wanted)
+    except Forbidden:
+        return wanted
+    except NotFound:  # an ordinary context naming a namespace long gone
+        return None
+    labels = o.labels(found)
+    if labels.get(LABEL_MANAGED_BY) == MANAGED_BY and labels.get(LABEL_WORKSHOP):
+        return wanted
+    return None
