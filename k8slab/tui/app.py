@@ -102,7 +102,8 @@ def create_app(lesson: str | Lesson, *, kube: bool = False, context: str | None 
         lesson: a lesson id (`day10`), a path, or an already loaded Lesson.
         realtime: (sim) a timer moves the clock at `speed`; off, the caller drives the clock
             (tests do, so every run is exact).
-        save_progress: read and write the progress file (off for screenshots).
+        save_progress: read and write the progress file (off for screenshots) and, in a
+            workshop learner's namespace, the `k8slab-progress` ConfigMap the instructor reads.
 
     Raises:
         LessonError: the lesson does not exist or does not load.
@@ -119,6 +120,20 @@ def create_app(lesson: str | Lesson, *, kube: bool = False, context: str | None 
     if clock is not None:
         clock.speed = speed
     ns = cluster.namespace
-    session = LabSession(loaded, cluster, store=ProgressStore() if save_progress else None,
-                         render=lambda text: render_text(text, namespace=ns))
+    workshop = remote = mirror = None
+    try:
+        if cluster.backend == "kube":
+            from k8slab.workshop.learner import detect
+            from k8slab.workshop.progress_store import ProgressMirror, load_progress
+
+            workshop = detect(cluster, loaded)
+            if workshop is not None and save_progress:
+                remote = load_progress(cluster, ns, loaded.id)
+                mirror = ProgressMirror(cluster, ns, loaded.id)
+        session = LabSession(loaded, cluster, store=ProgressStore() if save_progress else None,
+                             render=lambda text: render_text(text, namespace=ns),
+                             workshop=workshop, remote=remote, mirror=mirror)
+    except BaseException:
+        cluster.close()
+        raise
     return LabApp(session, realtime=realtime)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from k8slab.actions import Action
 from k8slab.cluster import objects as o
@@ -22,6 +22,11 @@ from k8slab.tui.live import ALL, CLOCK, LiveData
 from k8slab.tui.verdicts import Verdict
 from k8slab.tui.views.podlog import PodLog
 from k8slab.tui.views.timebase import Timebase, duration
+
+if TYPE_CHECKING:
+    from k8slab.tui.progress_sync import ProgressSync, Snapshot
+    from k8slab.workshop.learner import LearnerWorkshop
+    from k8slab.workshop.progress_store import ProgressMirror, ProgressRecord
 
 #: Watch events folded per frame at most; the rest wait for the next frame, so a flood of
 #: events (a 1,000-pod DaemonSet appearing) never freezes the screen.
@@ -55,15 +60,24 @@ class LabSession:
         cluster: a connected backend; the session starts its watch.
         store: where progress is saved (None: do not save, for screenshots and demos).
         render: renders step text for the lab namespace.
+        workshop: set when the lab namespace is a workshop learner's: how each step runs
+            for them, and which actions they may not run.
+        remote: the progress record the learner's namespace holds, joined with the local
+            progress at start (`k8slab.workshop.learner.merge_progress`).
+        mirror: writes progress to the learner's namespace for the instructor, from a
+            background thread (`ProgressSync`).
     """
 
     def __init__(self, lesson: Lesson, cluster: Cluster, *, store: ProgressStore | None,
-                 render: Callable[[str], str] | None = None) -> None:
+                 render: Callable[[str], str] | None = None,
+                 workshop: LearnerWorkshop | None = None, remote: ProgressRecord | None = None,
+                 mirror: ProgressMirror | None = None) -> None:
         self.lesson = lesson
         self.cluster = cluster
         self.namespace = cluster.namespace
         self.backend = cluster.backend
         self.store = store
+        self.workshop = workshop
         self.render: Callable[[str], str] = render or (lambda text: text)
         self.state = ClusterState(self.namespace)
         self.log = PodLog(self.state.history)
@@ -78,6 +92,11 @@ class LabSession:
         else:
             self.progress = Progress(lesson.id, self.backend, self.namespace)
             self.resumed = False
+        if remote is not None:
+            from k8slab.workshop.learner import merge_progress
+
+            merge_progress(self.progress, remote)
+            self.resumed = self.resumed or bool(remote.step or remote.answers)
         if self.progress.step not in {s.id for s in lesson.steps}:
             self.progress.step = lesson.steps[0].id if lesson.steps else None
         self.stream: EventStream = cluster.watch()
@@ -94,6 +113,12 @@ class LabSession:
         self._countdown: realwait.Countdown | None = None  # advance-clock on a real cluster
         self._last_now = cluster.now()
         self.frames = 0
+        self.sync: ProgressSync | None = None
+        if mirror is not None:
+            from k8slab.tui.progress_sync import ProgressSync
+
+            self.sync = ProgressSync(mirror, self._snapshot).start()
+            self.sync.poke()  # the instructor sees the learner arrive
 
     # -- time ---------------------------------------------------------------------------------
     @property
@@ -141,6 +166,8 @@ class LabSession:
             if self.state.generation != before:  # a re-list's unchanged repeat is dropped
                 changed.add(str(event.object.get("kind", "")))
         self._seen_generation = self.state.generation
+        if batch and self.sync is not None:
+            self.sync.poke()
         return batch
 
     def live(self, changed: set[str] | None = None) -> LiveData:
@@ -252,9 +279,20 @@ class LabSession:
                 self.progress.steps_done.add(step.id)
 
     # -- actions ------------------------------------------------------------------------------
+    def blocked(self, action: Action) -> str:
+        """Why a workshop learner may not run `action` in the current step ("" if they may,
+        and always outside a workshop)."""
+        if self.workshop is None:
+            return ""
+        return self.workshop.blocked(self.step.id, action)
+
     def run(self, action: Action) -> Outcome:
         """Run one action through the shared runner. Never raises for cluster trouble: the
         learner gets a sentence and a hint instead."""
+        refused = self.blocked(action)
+        if refused:
+            return Outcome(False, f"Not in this workshop: {refused}.",
+                           "watch the instructor's screen for this one")
         if action.kind == "advance-clock" and self.clock is None:
             return self._count_down(action)
         try:
@@ -325,7 +363,10 @@ class LabSession:
 
     # -- progress -----------------------------------------------------------------------------
     def save(self) -> ProgressError | None:
-        """Save progress; a failure is returned (to show), never raised."""
+        """Save progress (and, in a workshop, have it written to the learner's namespace
+        soon); a failure to save locally is returned (to show), never raised."""
+        if self.sync is not None:
+            self.sync.poke()
         if self.store is None:
             return None
         try:
@@ -335,8 +376,24 @@ class LabSession:
             return exc
         return None
 
+    @property
+    def remote_problem(self) -> ClusterError | None:
+        """Why progress could not be written to the workshop namespace, or None."""
+        return self.sync.problem if self.sync is not None else None
+
+    def _snapshot(self) -> Snapshot:
+        # Called from the sync thread: the progress under its lock, the history under the
+        # runner's (the screen folds events in and actions record under it).
+        with self._progress_lock:
+            progress = self.progress.to_json()
+        with self.runner.lock:
+            history = list(self.state.history)
+        return progress, history
+
     def close(self) -> None:
         self.save()
+        if self.sync is not None:
+            self.sync.close()
         self.stream.close()
         self.cluster.close()
 
