@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from textual.containers import HorizontalScroll
 from textual.message import Message
 from textual.widgets import Button
@@ -32,20 +34,28 @@ class ActionBar(HorizontalScroll):
                  classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.actions: tuple[Action, ...] = ()
+        self.blocked: dict[int, str] = {}
         self._busy = False
 
-    async def show(self, actions: tuple[Action, ...], *, admin: frozenset[str] = frozenset()
-                   ) -> None:
-        """Replace the buttons with this step's actions."""
+    async def show(self, actions: tuple[Action, ...], *, admin: frozenset[str] = frozenset(),
+                   blocked: Mapping[int, str] | None = None) -> None:
+        """Replace the buttons with this step's actions.
+
+        `blocked`: action number → why it cannot run here (a workshop learner's node
+        changes, an instructor's demo); those buttons are disabled, the reason their tooltip.
+        """
         self.actions = actions
+        self.blocked = dict(blocked or {})
         await self.remove_children()
         buttons = []
         for i, action in enumerate(actions, start=1):
             variant: ButtonVariant = "primary" if action.kind == "apply" else (
                 "warning" if action.kind in admin else "default")
             key = f"{i} " if i <= 9 else ""
+            why = self.blocked.get(i)
+            tooltip = f"Not in this workshop: {why}." if why else action.spec.help
             buttons.append(Button(f"{key}{action_title(action)}", variant=variant, compact=True,
-                                  id=f"action-{i}", tooltip=action.spec.help))
+                                  id=f"action-{i}", tooltip=tooltip, disabled=bool(why)))
         if buttons:
             await self.mount_all(buttons)
         else:
@@ -60,11 +70,13 @@ class ActionBar(HorizontalScroll):
         return True
 
     def set_busy(self, busy: bool) -> None:
-        """Disable the buttons while an action runs on a real cluster."""
+        """Disable the buttons while an action runs on a real cluster (blocked ones stay
+        disabled after)."""
         self._busy = busy
         for button in self.query(Button):
             if not button.has_class("no-actions"):
-                button.disabled = busy
+                number = int((button.id or "action-0").removeprefix("action-"))
+                button.disabled = busy or number in self.blocked
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

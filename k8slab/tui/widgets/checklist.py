@@ -19,17 +19,21 @@ class Checklist(VerticalScroll):
     Checklist.-hints ChecklistItemView.-failed > .item-hint { display: block; }
     """
 
-    def __init__(self, lesson: Lesson, answers: dict[str, int], *, name: str | None = None,
+    def __init__(self, lesson: Lesson, answers: dict[str, int], *,
+                 demo_items: frozenset[str] = frozenset(), name: str | None = None,
                  id: str | None = None, classes: str | None = None) -> None:
+        """`demo_items`: items only the instructor can show in this workshop."""
         super().__init__(name=name, id=id, classes=classes)
         self.lesson = lesson
         self.answers = answers
+        self.demo_items = demo_items
         self.border_title = "Checklist"
         self._items: dict[str, ChecklistItemView] = {}
 
     def compose(self) -> Iterable[ChecklistItemView]:
         for n, item in enumerate(self.lesson.checklist, start=1):
-            view = ChecklistItemView(item, n, self.answers, id=f"item-{item.id}")
+            view = ChecklistItemView(item, n, self.answers, demo=item.id in self.demo_items,
+                                     id=f"item-{item.id}")
             self._items[item.id] = view
             yield view
 

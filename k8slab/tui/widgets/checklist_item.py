@@ -9,6 +9,7 @@ from textual.widgets import Collapsible, Static
 
 from k8slab.lessons.model import ChecklistItem
 from k8slab.tui.verdicts import Verdict
+from k8slab.tui.views.workshop import item_tag
 from k8slab.tui.widgets.quiz import QuizQuestion
 
 _MARK = {"passed": ("✓", "bold green"), "earlier": ("✓", "green"),
@@ -36,10 +37,12 @@ class ChecklistItemView(Vertical):
     """
 
     def __init__(self, item: ChecklistItem, number: int, answers: dict[str, int], *,
-                 name: str | None = None, id: str | None = None,
+                 demo: bool = False, name: str | None = None, id: str | None = None,
                  classes: str | None = None) -> None:
+        """`demo`: in a workshop, only the instructor can show this item."""
         super().__init__(name=name, id=id, classes=classes)
         self.item = item
+        self.demo = demo
         self.number = number
         self.answers = answers
         self.verdict = Verdict(item.id, "pending")
@@ -85,6 +88,9 @@ class ChecklistItemView(Vertical):
             text.append("  quiz", "italic cyan")
         if self.verdict.state == "earlier":
             text.append("  (earlier)", "dim")
+        tag = item_tag(self.demo and not self.verdict.done)
+        if tag is not None:
+            text.append(*tag)
         return text
 
     def show(self, verdict: Verdict) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.containers import Container, Grid, Horizontal, Vertical
@@ -16,6 +16,7 @@ from textual.widget import Widget
 from textual.widgets import TabbedContent, TabPane
 
 from k8slab.lessons.model import Lesson
+from k8slab.tui.views.workshop import outline_mark
 from k8slab.tui.widgets.action_bar import ActionBar
 from k8slab.tui.widgets.action_output import ActionOutput
 from k8slab.tui.widgets.checklist import Checklist
@@ -27,6 +28,9 @@ from k8slab.tui.widgets.jobs_pane import JobsPane
 from k8slab.tui.widgets.navigator import LessonNavigator
 from k8slab.tui.widgets.step_view import StepView
 from k8slab.tui.widgets.timeline import OrdinalTimeline
+
+if TYPE_CHECKING:
+    from k8slab.workshop.learner import LearnerWorkshop
 
 #: Below this width or height the layout is compact (tabs).
 WIDE_MIN_WIDTH, WIDE_MIN_HEIGHT = 110, 30
@@ -87,12 +91,16 @@ class LabBody(Container):
         """The layout was rebuilt: the screen refills every widget."""
 
     def __init__(self, lesson: Lesson, answers: dict[str, int], render: Any, *,
-                 compact: bool = False, name: str | None = None, id: str | None = None,
+                 compact: bool = False, workshop: LearnerWorkshop | None = None,
+                 name: str | None = None, id: str | None = None,
                  classes: str | None = None) -> None:
+        """`workshop`: a workshop learner's lab; the outline marks the demos and rewritten
+        steps, the checklist the items only the instructor can show."""
         super().__init__(name=name, id=id, classes=classes)
         self.lesson = lesson
         self.answers = answers
         self.render_text = render
+        self.workshop = workshop
         self.specs = lesson_panes(lesson)
         self._panes: list[Widget] = []
         self.set_reactive(LabBody.compact, compact)
@@ -110,14 +118,26 @@ class LabBody(Container):
         else:
             yield from self._compose_wide()
 
+    def _navigator(self) -> LessonNavigator:
+        marks = None
+        if self.workshop is not None:
+            found = {step.id: outline_mark(self.workshop.view(step.id))
+                     for step in self.lesson.steps}
+            marks = {sid: mark for sid, mark in found.items() if mark is not None}
+        return LessonNavigator(self.lesson, marks=marks, id="navigator")
+
+    def _checklist(self) -> Checklist:
+        demo = self.workshop.demo_items if self.workshop is not None else frozenset()
+        return Checklist(self.lesson, self.answers, demo_items=demo, id="checklist")
+
     def _compose_wide(self) -> Iterator[Widget]:
         with Horizontal(id="top"):
-            yield LessonNavigator(self.lesson, id="navigator")
+            yield self._navigator()
             with Vertical(id="work"):
                 yield StepView(self.lesson, self.render_text, id="step")
                 yield ActionBar(id="actions")
                 yield ActionOutput(id="output")
-            yield Checklist(self.lesson, self.answers, id="checklist")
+            yield self._checklist()
         with Grid(id="panes", classes=f"panes-{len(self.specs)}"):
             yield from self._make_panes()
 
@@ -128,9 +148,9 @@ class LabBody(Container):
             yield ActionOutput(id="output")
             with TabbedContent(id="tabs", initial="tab-checklist"):
                 with TabPane("Steps", id="tab-steps"):
-                    yield LessonNavigator(self.lesson, id="navigator")
+                    yield self._navigator()
                 with TabPane("Checklist", id="tab-checklist"):
-                    yield Checklist(self.lesson, self.answers, id="checklist")
+                    yield self._checklist()
                 for spec, pane in zip(self.specs, self._make_panes(), strict=True):
                     with TabPane(spec.label, id=f"tab-{spec.id}"):
                         yield pane

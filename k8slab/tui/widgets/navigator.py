@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.text import Text
 from textual.message import Message
 from textual.widgets import Tree
@@ -24,10 +26,14 @@ class LessonNavigator(Tree[str]):
             super().__init__()
             self.step_id = step_id
 
-    def __init__(self, lesson: Lesson, *, name: str | None = None, id: str | None = None,
+    def __init__(self, lesson: Lesson, *, marks: Mapping[str, tuple[str, str]] | None = None,
+                 name: str | None = None, id: str | None = None,
                  classes: str | None = None) -> None:
+        """`marks`: step id → (glyph, style) after the title, instead of the cluster-admin
+        ⚠ (a workshop learner's ◌ demos and ↪ rewritten steps)."""
         super().__init__(lesson.title, name=name, id=id, classes=classes)
         self.lesson = lesson
+        self.marks = dict(marks) if marks is not None else None
         self.show_root = False
         self.guide_depth = 2
         self._step_nodes: dict[str, TreeNode[str]] = {}
@@ -50,7 +56,11 @@ class LessonNavigator(Tree[str]):
         mark = ("✓ ", "bold green") if done else ("▸ ", "bold yellow") if current else ("  ", "")
         text = Text.assemble(mark, (f"{number}. ", "dim"),
                              (step.title, "bold" if current else ("green" if done else "")))
-        if step.cluster_admin:
+        if self.marks is not None:
+            glyph, style = self.marks.get(step.id, ("", ""))
+            if glyph:
+                text.append(f" {glyph}", style)
+        elif step.cluster_admin:
             text.append(" ⚠", "yellow")
         return text
 

@@ -19,6 +19,8 @@ class StepView(VerticalScroll):
     DEFAULT_CSS = """
     StepView { height: 1fr; padding: 0 1; }
     StepView > #step-heading { height: auto; margin-bottom: 1; }
+    StepView > #step-badge { height: auto; margin-bottom: 1; display: none; }
+    StepView > #step-badge.-shown { display: block; }
     StepView > Markdown { margin: 0; padding: 0; }
     StepView > #step-hint { display: none; height: auto; border: round $warning;
                             padding: 0 1; color: $text; margin-top: 1; }
@@ -36,11 +38,16 @@ class StepView(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Static(id="step-heading")
+        yield Static(id="step-badge")
         yield Markdown(id="step-text", open_links=False)
         yield Static(id="step-hint")
 
-    async def show(self, step: Step) -> None:
-        """Switch to `step`: new heading, text and manifests; hints hidden again."""
+    async def show(self, step: Step, badge: Text | None = None) -> None:
+        """Switch to `step`: new heading, text and manifests; hints hidden again.
+
+        `badge` says how a workshop learner does this step (`k8slab.tui.views.workshop`);
+        it replaces the cluster-admin warning, which tells a learner on their own cluster.
+        """
         self.step = step
         self.hints_shown = 0
         steps = self.lesson.steps
@@ -49,10 +56,13 @@ class StepView(VerticalScroll):
         heading = Text.assemble((f"{part.title}\n", "dim"),
                                 (f"Step {number}/{len(steps)} {CHEVRON} ", "bold cyan"),
                                 (step.title, "bold"))
-        if step.cluster_admin:
+        if step.cluster_admin and badge is None:
             heading.append("  ⚠ needs cluster-admin (node labels or kube-system)",
                            "bold black on yellow")
         self.query_one("#step-heading", Static).update(heading)
+        shown = self.query_one("#step-badge", Static)
+        shown.update(badge or "")
+        shown.set_class(badge is not None, "-shown")
         hint = self.query_one("#step-hint", Static)
         hint.remove_class("-shown")
         hint.update("")
