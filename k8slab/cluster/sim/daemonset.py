@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Iterable
 from typing import Any
@@ -25,29 +26,21 @@ from typing import Any
 from k8slab.cluster.coverage import DAEMON_TOLERATIONS, NETWORK_TOLERATION, should_run
 from k8slab.cluster.sim.apiserver import random_suffix
 from k8slab.cluster.sim.core import Controller, SimCore, SyncKey, owner_reference
-from k8slab.cluster.sim.predicates import pinned_nodes
+from k8slab.cluster.sim.daemonset_nodes import (
+    REVISION_LABEL,
+    PodIndex,
+    Tracked,
+    node_facts,
+    pod_node,
+)
+from k8slab.cluster.sim.daemonset_nodes import available as _available
 from k8slab.cluster.sim.revisions import prune, sync_revisions
-from k8slab.cluster.sim.store import Obj, parse_timestamp
+from k8slab.cluster.sim.store import Obj, clone
 from k8slab.errors import ClusterError
 
-REVISION_LABEL = "controller-revision-hash"
 GENERATION_LABEL = "pod-template-generation"
 GENERATION_ANNOTATION = "deprecated.daemonset.template.generation"
 FAILED_POD_BACKOFF = 1.0
-
-
-def _ready(pod: Obj) -> bool:
-    return any(c.get("type") == "Ready" and c.get("status") == "True"
-               for c in (pod.get("status") or {}).get("conditions") or ())
-
-
-def _available(pod: Obj, min_ready: int, now: float) -> bool:
-    if pod["metadata"].get("deletionTimestamp"):
-        return False
-    for c in (pod.get("status") or {}).get("conditions") or ():
-        if c.get("type") == "Ready" and c.get("status") == "True":
-            return parse_timestamp(c["lastTransitionTime"]) + min_ready <= now
-    return False
 
 
 def max_unavailable(ds: Obj, desired: int) -> int:
@@ -62,37 +55,96 @@ def max_unavailable(ds: Obj, desired: int) -> int:
 
 
 class DaemonSetController(Controller):
-    """Keeps one pod of each DaemonSet on every node that should run it."""
+    """Keeps one pod of each DaemonSet on every node that should run it.
+
+    A sync after pod changes, or after nodes were relabelled or tainted, reconciles only those
+    nodes, and takes the status and the rolling update's budget from per-node totals
+    (`daemonset_nodes.Tracked`). A full pass over every node happens when the DaemonSet's spec
+    or revision changed, a node was added or removed, a pod moved between nodes, or the set has
+    minReadySeconds (availability then changes with the clock alone). `incremental = False`
+    makes every sync a full pass; the tests compare the two.
+    """
 
     name = "daemonset-controller"
     primary = "DaemonSet"
     kinds = ("Pod", "Node")
     component = "daemonset-controller"
+    incremental = True
+
+    def __init__(self, core: SimCore) -> None:
+        super().__init__(core)
+        self._tracked: dict[SyncKey, Tracked] = {}
+        self._dirty: dict[SyncKey, set[str] | None] = {}  # None: a full pass is due
+        self._index = PodIndex()
+
+    def _mark(self, key: SyncKey, node: str | None) -> None:
+        """Note a node to reconcile at the key's next sync (None: every node)."""
+        if node is None:
+            self._dirty[key] = None
+            return
+        nodes = self._dirty.setdefault(key, set())
+        if nodes is not None:
+            nodes.add(node)
 
     def keys_for(self, type_: str, old: Obj | None, new: Obj | None) -> Iterable[SyncKey]:
         obj = new if new is not None else old
         assert obj is not None
-        if obj["kind"] == "Node":
+        kind = obj["kind"]
+        if kind == "Node":
             if type_ == "MODIFIED" and old is not None and new is not None and \
                     old["metadata"].get("labels") == new["metadata"].get("labels") and \
                     old.get("spec") == new.get("spec"):
                 return ()
-            return [(d["metadata"]["namespace"], d["metadata"]["name"])
+            keys = [(d["metadata"]["namespace"], d["metadata"]["name"])
                     for d in self.core.store.list("DaemonSet")]
-        if obj["kind"] == "DaemonSet" and type_ == "MODIFIED" and old is not None and \
-                new is not None and old.get("spec") == new.get("spec"):
-            return ()  # our own status write
+            node = obj["metadata"]["name"] if type_ == "MODIFIED" else None
+            for key in keys:
+                self._mark(key, node)
+            return keys
+        if kind == "DaemonSet":
+            if type_ == "MODIFIED" and old is not None and new is not None and \
+                    old.get("spec") == new.get("spec"):
+                return ()  # our own status write
+            key = (obj["metadata"].get("namespace", "") or "", obj["metadata"]["name"])
+            self._mark(key, None)
+            return [key]
+        in_place = self._index.change(old, new)
+        for pod in (old, new):
+            if pod is None:
+                continue
+            owners = PodIndex.owners(pod)
+            if owners:
+                node = pod_node(pod) if in_place else None
+                ns = pod["metadata"].get("namespace", "") or ""
+                for ref in owners:
+                    self._mark((ns, ref["name"]), node)
         return super().keys_for(type_, old, new)
 
     # -- sync -------------------------------------------------------------------------------
     def sync(self, key: SyncKey) -> None:
         store = self.core.store
+        dirty = self._dirty.pop(key, set())
         ds = store.get("DaemonSet", *key)
         if ds is None or ds["metadata"].get("deletionTimestamp"):
+            gone = self._tracked.pop(key, None)
+            if gone is not None:
+                self._index.forget(gone.uid)
             return
         rev, _revs = sync_revisions(self.core, ds, hash_label=REVISION_LABEL,
                                     full_name_label=False)
         h = rev["metadata"]["name"][len(ds["metadata"]["name"]) + 1:]
+        st = self._tracked.get(key)
+        spec = ds["spec"]
+        if not self.incremental or dirty is None or st is None or \
+                st.uid != ds["metadata"]["uid"] or st.h != h or \
+                int(spec.get("minReadySeconds", 0) or 0) or st.spec != spec:
+            self._full_sync(key, ds, rev, h)
+        else:
+            self._sync_nodes(key, ds, rev, h, st, dirty)
+
+    def _full_sync(self, key: SyncKey, ds: Obj, rev: Obj, h: str) -> None:
+        """Reconcile every node, then start tracking the set node by node."""
+        store = self.core.store
         nodes = sorted(store.list("Node"), key=lambda n: n["metadata"]["name"])
         tmpl_spec = ds["spec"]["template"].get("spec") or {}
         plan = {n["metadata"]["name"]: should_run(tmpl_spec, n)[:2] for n in nodes}
@@ -109,19 +161,85 @@ class DaemonSetController(Controller):
             self._rolling_update(ds, nodes, plan, by_node, h)
             if store.changes != writes:
                 by_node = self._pods_by_node(ds)
-        self._status(ds, nodes, plan, by_node, h)
+        now = self.core.clock.now
+        min_ready = int(ds["spec"].get("minReadySeconds", 0) or 0)
+        st = Tracked(ds["metadata"]["uid"], clone(ds["spec"]), h, plan)
+        st.plan = plan
+        for name, (run, _keep) in plan.items():
+            st.put(name, node_facts(by_node.get(name, []), h, min_ready, now, run=run,
+                                    is_node=True))
+        for name, pods in by_node.items():
+            if name not in plan:
+                st.put(name, node_facts(pods, h, min_ready, now, run=False, is_node=False))
+        self._index.reset(st.uid, by_node)
+        self._tracked[key] = st
+        self._finish(ds, rev, st)
+
+    def _sync_nodes(self, key: SyncKey, ds: Obj, rev: Obj, h: str, st: Tracked,
+                    dirty: set[str]) -> None:
+        """Reconcile the nodes in `dirty` only; everything else is as the last sync left it
+        (a node nothing happened to needs nothing done)."""
+        store = self.core.store
+        now = self.core.clock.now
+        tmpl_spec = ds["spec"]["template"].get("spec") or {}
+        changed = sorted(dirty)
+        on_nodes = [n for n in changed if n in st.nodes]
+        for name in on_nodes:
+            node = store.get("Node", "", name)
+            if node is None:  # removed without our noticing: start over
+                self._full_sync(key, ds, rev, h)
+                return
+            st.plan[name] = should_run(tmpl_spec, node)[:2]
+        retry = []
+        for name in on_nodes:
+            run, keep = st.plan[name]
+            if not self._manage_node(ds, name, run, keep, self._pods_on(st, name), h):
+                retry.append(name)
+        for name in changed:
+            if name not in st.nodes and not self._delete_live(ds, self._pods_on(st, name)):
+                retry.append(name)
+        for name in changed:
+            self._refresh(st, name, now)
+        strategy = (ds["spec"].get("updateStrategy") or {}).get("type", "RollingUpdate")
+        if strategy == "RollingUpdate" and st.totals["outdated"]:
+            # As _rolling_update: replace unavailable old pods now, and available ones while
+            # fewer than maxUnavailable nodes are unavailable, in node order.
+            limit = max_unavailable(ds, st.totals["desired"])
+            names = sorted(st.old_unavailable)
+            if st.unavailable < limit:
+                names += heapq.nsmallest(limit - st.unavailable, st.old_available)
+            for pod in [st.facts[n].pod for n in names]:
+                assert pod is not None
+                self._delete(ds, pod)
+            for name in names:
+                self._refresh(st, name, now)
+        for name in retry:  # a failed create or delete is tried again at the next sync
+            self._mark(key, name)
+        self._finish(ds, rev, st)
+
+    def _pods_on(self, st: Tracked, node: str) -> list[Obj]:
+        store = self.core.store
+        pods = (store.get("Pod", *k) for k in self._index.keys(st.uid).get(node, ()))
+        return [p for p in pods if p is not None]
+
+    def _refresh(self, st: Tracked, node: str, now: float) -> None:
+        is_node = node in st.nodes
+        run = is_node and st.plan[node][0]
+        st.put(node, node_facts(self._pods_on(st, node), st.h, 0, now, run=run,
+                                is_node=is_node))
+
+    def _finish(self, ds: Obj, rev: Obj, st: Tracked) -> None:
+        """Write the status from the totals and prune revisions no pod uses."""
+        self._status(ds, st)
         live = {rev["metadata"]["name"]} | {
-            f"{ds['metadata']['name']}-{p['metadata'].get('labels', {}).get(REVISION_LABEL)}"
-            for pods in by_node.values() for p in pods}
+            f"{ds['metadata']['name']}-{r}" for r in st.live_revisions()}
         prune(self.core, ds, live)
 
     def _pods_by_node(self, ds: Obj) -> dict[str, list[Obj]]:
         """The set's pods by node, oldest first (the owner index is in creation order)."""
         out: dict[str, list[Obj]] = {}
         for pod in self.core.store.owned_by(ds["metadata"]["uid"], "Pod"):
-            spec = pod["spec"]
-            node = spec.get("nodeName") or next(iter(sorted(pinned_nodes(spec) or ())), "")
-            out.setdefault(node, []).append(pod)
+            out.setdefault(pod_node(pod), []).append(pod)
         return out
 
     def _manage(self, ds: Obj, nodes: list[Obj], plan: dict[str, tuple[bool, bool]],
@@ -131,33 +249,42 @@ class DaemonSetController(Controller):
             name = node["metadata"]["name"]
             node_names.add(name)
             run, keep = plan[name]
-            pods = by_node.get(name, [])
-            if run and not pods:
-                self._create(ds, name, h)
-            elif keep:
-                running = []
-                for pod in pods:
-                    if pod["metadata"].get("deletionTimestamp"):
-                        continue
-                    if (pod.get("status") or {}).get("phase") == "Failed":
-                        self.core.events.warning(
-                            ds, "FailedDaemonPod", f"Found failed daemon pod "
-                            f"{pod['metadata']['namespace']}/{pod['metadata']['name']} on node "
-                            f"{name}, will try to kill it", component=self.component)
-                        self._delete(ds, pod)
-                        continue
-                    running.append(pod)
-                for extra in running[1:]:
-                    self._delete(ds, extra)
-            else:
-                for pod in pods:
-                    if not pod["metadata"].get("deletionTimestamp"):
-                        self._delete(ds, pod)
+            self._manage_node(ds, name, run, keep, by_node.get(name, []), h)
         for name, pods in by_node.items():
             if name not in node_names:
-                for pod in pods:
-                    if not pod["metadata"].get("deletionTimestamp"):
-                        self._delete(ds, pod)
+                self._delete_live(ds, pods)
+
+    def _manage_node(self, ds: Obj, name: str, run: bool, keep: bool, pods: list[Obj],
+                     h: str) -> bool:
+        """Create, replace or delete the set's pods on one node; False if a write failed."""
+        ok = True
+        if run and not pods:
+            ok = self._create(ds, name, h)
+        elif keep:
+            running = []
+            for pod in pods:
+                if pod["metadata"].get("deletionTimestamp"):
+                    continue
+                if (pod.get("status") or {}).get("phase") == "Failed":
+                    self.core.events.warning(
+                        ds, "FailedDaemonPod", f"Found failed daemon pod "
+                        f"{pod['metadata']['namespace']}/{pod['metadata']['name']} on node "
+                        f"{name}, will try to kill it", component=self.component)
+                    ok = self._delete(ds, pod) and ok
+                    continue
+                running.append(pod)
+            for extra in running[1:]:
+                ok = self._delete(ds, extra) and ok
+        else:
+            ok = self._delete_live(ds, pods)
+        return ok
+
+    def _delete_live(self, ds: Obj, pods: list[Obj]) -> bool:
+        ok = True
+        for pod in pods:
+            if not pod["metadata"].get("deletionTimestamp"):
+                ok = self._delete(ds, pod) and ok
+        return ok
 
     def _rolling_update(self, ds: Obj, nodes: list[Obj], plan: dict[str, tuple[bool, bool]],
                         by_node: dict[str, list[Obj]], h: str) -> None:
@@ -194,7 +321,7 @@ class DaemonSetController(Controller):
             self.queue((ds["metadata"]["namespace"], ds["metadata"]["name"]), float(min_ready))
 
     # -- pods -------------------------------------------------------------------------------
-    def _create(self, ds: Obj, node: str, h: str) -> None:
+    def _create(self, ds: Obj, node: str, h: str) -> bool:
         md = ds["metadata"]
         template = ds["spec"]["template"]
         tmd = template.get("metadata") or {}
@@ -232,42 +359,26 @@ class DaemonSetController(Controller):
         except ClusterError as exc:
             self.core.events.warning(ds, "FailedCreate", f"Error creating: {exc}",
                                      component=self.component)
-            return
+            return False
         self.core.events.normal(ds, "SuccessfulCreate", f"Created pod: {name}",
                                 component=self.component)
+        return True
 
-    def _delete(self, ds: Obj, pod: Obj) -> None:
+    def _delete(self, ds: Obj, pod: Obj) -> bool:
         md = pod["metadata"]
         try:
             self.core.api.delete("Pod", md["name"], md["namespace"])
         except ClusterError:
-            return
+            return False
         self.core.events.normal(ds, "SuccessfulDelete", f"Deleted pod: {md['name']}",
                                 component=self.component)
+        return True
 
     # -- status -----------------------------------------------------------------------------
-    def _status(self, ds: Obj, nodes: list[Obj], plan: dict[str, tuple[bool, bool]],
-                by_node: dict[str, list[Obj]], h: str) -> None:
-        now = self.core.clock.now
-        min_ready = int(ds["spec"].get("minReadySeconds", 0) or 0)
-        desired = current = misscheduled = ready = available = updated = 0
-        for node in nodes:
-            run = plan[node["metadata"]["name"]][0]
-            pods = [p for p in by_node.get(node["metadata"]["name"], [])
-                    if not p["metadata"].get("deletionTimestamp")]
-            if run:
-                desired += 1
-                if pods:
-                    current += 1
-                    pod = pods[0]
-                    if _ready(pod):
-                        ready += 1
-                        if _available(pod, min_ready, now):
-                            available += 1
-                    if (pod["metadata"].get("labels") or {}).get(REVISION_LABEL) == h:
-                        updated += 1
-            elif pods:
-                misscheduled += 1
+    def _status(self, ds: Obj, st: Tracked) -> None:
+        t = st.totals
+        desired, current, misscheduled = t["desired"], t["current"], t["misscheduled"]
+        ready, available, updated = t["ready"], t["available"], t["updated"]
         status: dict[str, Any] = {
             "currentNumberScheduled": current,
             "desiredNumberScheduled": desired,
