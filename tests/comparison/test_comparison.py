@@ -19,7 +19,7 @@ from k8slab.cluster.kube import KubeCluster
 from k8slab.cluster.sim import SimCluster
 from k8slab.errors import ClusterError
 from tests.comparison import recorded
-from tests.comparison.harness import lesson, run
+from tests.comparison.harness import cached_lesson, run
 from tests.comparison.outcome import Outcome, differences, unmet
 from tests.comparison.scenario import Scenario
 from tests.comparison.scenarios import SCENARIOS
@@ -28,7 +28,8 @@ pytestmark = pytest.mark.controlplane
 
 
 def on_sim(scenario: Scenario) -> Outcome:
-    sim = SimCluster(f"cmp-{scenario.id}"[:63], seed=0, behaviours=lesson(scenario.lesson).sim)
+    hints = cached_lesson(scenario.lesson).sim
+    sim = SimCluster(f"cmp-{scenario.id}"[:63], seed=0, behaviours=hints)
     try:
         return run(scenario, sim)
     finally:
@@ -41,12 +42,12 @@ def on_real(controlplane: Any) -> Iterator[Any]:
     lab's objects and node labels are reset and the namespace is deleted (without waiting)."""
     opened: list[KubeCluster] = []
 
-    def go(scenario: Scenario) -> Outcome:
+    def go(scenario: Scenario, sim: Outcome) -> Outcome:
         namespace = f"cmp-{scenario.id[:40]}-{secrets.token_hex(2)}"
         kube = KubeCluster(namespace=namespace, lesson_id=scenario.lesson,
                            kubeconfig=str(controlplane.kubeconfig))
         opened.append(kube)
-        return run(scenario, kube)
+        return run(scenario, kube, settle_to=sim)
 
     yield go
     for kube in opened:
@@ -62,7 +63,7 @@ def on_real(controlplane: Any) -> Iterator[Any]:
 def test_sim_and_real_cluster_agree(scenario: Scenario, on_real: Any, controlplane: Any
                                      ) -> None:
     sim = on_sim(scenario)
-    real = on_real(scenario)
+    real = on_real(scenario, sim)
 
     disagreements = differences(sim, real)
     assert not disagreements, (

@@ -10,14 +10,15 @@ import pytest
 
 from k8slab.cluster.sim import SimCluster
 from tests.comparison import recorded
-from tests.comparison.harness import END, lesson, run
+from tests.comparison.harness import END, cached_lesson, run
 from tests.comparison.outcome import Outcome, differences, unmet
 from tests.comparison.scenario import Scenario
 from tests.comparison.scenarios import SCENARIOS
 
 
 def on_sim(scenario: Scenario, seed: int) -> Outcome:
-    return run(scenario, SimCluster("cmp", seed=seed, behaviours=lesson(scenario.lesson).sim))
+    hints = cached_lesson(scenario.lesson).sim
+    return run(scenario, SimCluster("cmp", seed=seed, behaviours=hints))
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.id for s in SCENARIOS])
