@@ -19,6 +19,7 @@ from k8slab.progress import Progress, ProgressStore
 from k8slab.state.mirror import ClusterState
 from k8slab.tui import grading, realwait
 from k8slab.tui.live import ALL, CLOCK, LiveData
+from k8slab.tui.readiness import observed, readiness, rollout
 from k8slab.tui.verdicts import Verdict
 from k8slab.tui.views.podlog import PodLog
 from k8slab.tui.views.timebase import Timebase, duration
@@ -350,9 +351,9 @@ class LabSession:
             obj = self.state.get(kind, name)
             if obj is None:
                 continue  # not seen yet: the apply's watch event has not arrived
-            done, total = _readiness(obj)
-            updated, should = _rollout(obj)
-            if done >= total and updated >= should and _observed(obj):
+            done, total = readiness(obj)
+            updated, should = rollout(obj)
+            if done >= total and updated >= should and observed(obj):
                 del self._waits[(kind, name)]
                 continue
             if done >= total and updated < should:
@@ -396,34 +397,4 @@ class LabSession:
             self.sync.close()
         self.stream.close()
         self.cluster.close()
-
-
-def _readiness(obj: dict[str, Any]) -> tuple[int, int]:
-    st = obj.get("status") or {}
-    if obj.get("kind") == "DaemonSet":
-        return int(st.get("numberReady", 0) or 0), int(st.get("desiredNumberScheduled", 0) or 0)
-    replicas = int(o.dig(obj, "spec.replicas", 1) or 0)
-    ready = int(st.get("readyReplicas", 0) or 0)
-    if int(st.get("replicas", 0) or 0) > replicas:  # scaling down: count what is left
-        return replicas - (int(st.get("replicas", 0)) - replicas), replicas
-    return ready, replicas
-
-
-def _observed(obj: dict[str, Any]) -> bool:
-    gen = int(o.dig(obj, "metadata.generation", 0) or 0)
-    return int(o.dig(obj, "status.observedGeneration", 0) or 0) >= gen
-
-
-def _rollout(obj: dict[str, Any]) -> tuple[int, int]:
-    """(pods on the latest template, pods that should be) for a rolling update; a partition
-    leaves the ordinals below it alone."""
-    st = obj.get("status") or {}
-    if obj.get("kind") == "DaemonSet":
-        return (int(st.get("updatedNumberScheduled", 0) or 0),
-                int(st.get("desiredNumberScheduled", 0) or 0))
-    replicas = int(o.dig(obj, "spec.replicas", 1) or 0)
-    partition = int(o.dig(obj, "spec.updateStrategy.rollingUpdate.partition", 0) or 0)
-    if o.dig(obj, "spec.updateStrategy.type") == "OnDelete":
-        return replicas, replicas  # nothing rolls until pods are deleted by hand
-    return int(st.get("updatedReplicas", 0) or 0), max(0, replicas - partition)
 

@@ -22,10 +22,10 @@ from k8slab.tui.gc_policy import FreezeSurvivors
 from k8slab.tui.live import CLOCK, LiveData
 from k8slab.tui.screens.clock_controls import ClockControls
 from k8slab.tui.screens.pane_controls import PaneControls
+from k8slab.tui.screens.workshop_controls import WorkshopControls
 from k8slab.tui.session import LabSession, Outcome
 from k8slab.tui.verdicts import Verdict
 from k8slab.tui.views.titles import action_title
-from k8slab.tui.views.workshop import step_badge
 from k8slab.tui.widgets.action_bar import ActionBar
 from k8slab.tui.widgets.action_output import ActionOutput
 from k8slab.tui.widgets.checklist import Checklist
@@ -59,7 +59,7 @@ _ADMIN = frozenset(k for k, spec in ACTIONS.items() if spec.cluster_admin)
 _ACTIONS_GROUP = Binding.Group("Run the step's action with that number")
 
 
-class LabScreen(ClockControls, PaneControls, Screen[None]):
+class LabScreen(ClockControls, PaneControls, WorkshopControls, Screen[None]):
     """The whole lab on one screen. Keys work anywhere; every key is listed by `?`."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -198,10 +198,7 @@ class LabScreen(ClockControls, PaneControls, Screen[None]):
         if self.session.resumed:
             self.notify(f"Welcome back: resuming at “{self.session.step.title}”.",
                         title="Progress", timeout=5)
-        if self.session.workshop is not None:
-            self.notify("Your instructor sees your checklist. Steps marked ◌ are their "
-                        "demos: watch the projector. ↪ steps run in your own namespace.",
-                        title=f"Workshop {self.session.workshop.workshop}", timeout=10)
+        self.workshop_welcome()
         # Fold the watch's initial list in before the first paint, so the first frame shows
         # the cluster rather than empty panes that fill (and re-lay out) a frame later.
         self.session.frame()
@@ -319,29 +316,17 @@ class LabScreen(ClockControls, PaneControls, Screen[None]):
                 self.notify("Watching the cluster again.", title="Connection", timeout=4)
             self._connection = status
         bar.connection = status
-        self._show_remote_problem()
+        self.show_remote_problem()
         w = s.waiting()
         bar.show_waiting(Waiting(w.what, w.done, w.total, w.detail) if w else None)
-
-    def _show_remote_problem(self) -> None:
-        """Say once that progress cannot reach the instructor (again after it recovered)."""
-        problem = self.session.remote_problem
-        if problem is not None and self._remote_problem is None:
-            self.notify(f"Your instructor cannot see your progress: {problem.message} The lab "
-                        "goes on and tries again.", title="Workshop", severity="warning",
-                        timeout=10)
-        self._remote_problem = problem
 
     # -- steps --------------------------------------------------------------------------------
     async def _show_step(self, step: Step) -> None:
         if self._last_output is not None and self._last_output_step != step.id:
             self._last_output = None
             self.query_one(ActionOutput).clear()
-        workshop = self.session.workshop
-        badge = step_badge(workshop.view(step.id)) if workshop is not None else None
+        badge, blocked = self.step_workshop(step)
         await self.query_one(StepView).show(step, badge)
-        blocked = {i: why for i, action in enumerate(step.actions, start=1)
-                   if (why := self.session.blocked(action))}
         await self.query_one(ActionBar).show(step.actions, admin=_ADMIN, blocked=blocked)
         self._show_progress()
         kinds = {str(obj.get("kind")) for m in step.manifests
@@ -412,10 +397,7 @@ class LabScreen(ClockControls, PaneControls, Screen[None]):
             self.notify("Still waiting for the cluster to answer the last action.",
                         severity="warning")
             return
-        refused = self.session.blocked(action)
-        if refused:
-            self.notify(f"{refused}.", title=f"{action_title(action)}: the instructor's",
-                        severity="warning", timeout=6)
+        if self.refuse(action):
             return
         if self.session.backend == "sim":
             self._finished(action, self.session.run(action))
@@ -458,11 +440,8 @@ class LabScreen(ClockControls, PaneControls, Screen[None]):
     # -- nodes --------------------------------------------------------------------------------
     def action_edit_nodes(self) -> None:
         from k8slab.tui.screens.node_form import NodeForm
-        from k8slab.workshop.learner import NODES_ARE_SHARED
 
-        if self.session.workshop is not None:
-            self.notify(f"{NODES_ARE_SHARED[:1].upper()}{NODES_ARE_SHARED[1:]}.",
-                        title="Nodes", severity="warning")
+        if self.refuse_node_form():
             return
 
         nodes = [str((n.get("metadata") or {}).get("name", ""))
