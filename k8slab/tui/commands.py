@@ -34,8 +34,10 @@ class LabCommands(Provider):
             return
         session = lab.session
         for i, action in enumerate(session.step.actions, start=1):
+            why = session.blocked(action)
             yield (f"Run: {action_title(action)}", partial(lab.run_lab_action, action),
-                   f"action {i} of this step · {action.spec.help}")
+                   f"action {i} of this step · "
+                   + (f"the instructor's in this workshop: {why}" if why else action.spec.help))
         for n, step in enumerate(session.lesson.steps, start=1):
             done = "✓ " if step.id in session.steps_done() else ""
             yield (f"Go to step {n}: {done}{step.title}", partial(lab.go_to, step.id),

@@ -116,6 +116,16 @@ async def test_a_node_label_demo_keeps_apply_and_refuses_the_labels() -> None:
         assert "shared" in app.lab.notices[-1].message
         assert len(app.screen_stack) == 1
 
+        await pilot.press("ctrl+p")  # the palette lists them, and refuses them the same way
+        await settle(pilot)
+        await pilot.press(*"Run: label")
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert worker_labels(app) == before
+        assert app.lab.notices[-1].title.endswith("the instructor's")
+
         await pilot.press("a")
         await settle(pilot)
         until(app, lambda: app.session.state.get("DaemonSet", "gpu-monitor") is not None)
