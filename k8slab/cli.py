@@ -19,7 +19,8 @@ def _cluster_options(p: argparse.ArgumentParser) -> None:
                    help="use a real cluster from your kubeconfig instead of the embedded sim")
     g.add_argument("--context", help="kubeconfig context (with --kube)")
     g.add_argument("--kubeconfig", help="kubeconfig file (with --kube; default $KUBECONFIG)")
-    g.add_argument("--namespace", "-N", help="lab namespace (default k8slab-LESSON)")
+    g.add_argument("--namespace", "-N",
+                   help="lab namespace (default k8slab-LESSON, or a workshop kubeconfig's)")
     g.add_argument("--seed", type=int, default=0, help="sim random seed (default 0)")
 
 
