@@ -2,7 +2,12 @@
 
 Both controllers keep their template history in ControllerRevisions whose `data` is a strategic
 merge patch replacing `spec.template`. Undo finds the revisions the object controls, takes the
-one before the newest, and patches the object with that revision's data.
+newest one whose template is not the object's current one, and patches the object with that
+revision's data.
+
+Revision numbers alone are not enough: a controller whose cache had not yet seen its own last
+revision can write the next one with the same number, and it renumbers only on a later sync,
+which may not come for hours. Comparing templates finds the current revision either way.
 """
 
 from __future__ import annotations
@@ -20,25 +25,27 @@ def owned_revisions(obj: Mapping[str, Any], revisions: Iterable[Mapping[str, Any
     mine = [r for r in revisions
             if any(ref.get("uid") == uid and ref.get("controller")
                    for ref in (r.get("metadata") or {}).get("ownerReferences") or [])]
-    return sorted(mine, key=lambda r: int(r.get("revision") or 0))
+    return sorted(mine, key=lambda r: (int(r.get("revision") or 0),
+                                       str((r.get("metadata") or {}).get("creationTimestamp", ""))))
 
 
 def previous_revision(obj: Mapping[str, Any], revisions: Iterable[Mapping[str, Any]]
                       ) -> Mapping[str, Any]:
-    """The revision `rollout undo` returns to: the newest but one.
+    """The revision `rollout undo` returns to: the newest whose template is not the current one.
 
     Raises:
         ClusterError: there is no earlier revision to go back to.
     """
     mine = owned_revisions(obj, revisions)
+    earlier = [r for r in mine if not template_matches(obj, r)]
     kind = str(obj.get("kind") or "object").lower()
     name = (obj.get("metadata") or {}).get("name", "")
-    if len(mine) < 2:
+    if len(mine) < 2 or not earlier:
         raise ClusterError(
             f"{kind}/{name} has no previous revision to roll back to.",
             "Change its template first (for example set a new image), then undo.",
             resource=f"{kind}/{name}", reason="NoRevision")
-    return mine[-2]
+    return earlier[-1]
 
 
 def template_matches(obj: Mapping[str, Any], revision: Mapping[str, Any]) -> bool:

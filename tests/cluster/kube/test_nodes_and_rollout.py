@@ -84,6 +84,16 @@ def test_undo_goes_to_the_newest_revision_but_one_among_its_own() -> None:
     assert template_matches(DS, revision(3, "v3"))
 
 
+def test_undo_finds_the_previous_template_when_the_controller_reused_a_number() -> None:
+    """A controller whose cache lagged its own write numbers the new revision 1 again."""
+    current = revision(1, "v3")
+    current["metadata"]["creationTimestamp"] = "2026-01-01T10:00:09Z"
+    older = revision(1, "v1")
+    older["metadata"]["creationTimestamp"] = "2026-01-01T10:00:01Z"
+    assert previous_revision(DS, [current, older])["data"] == older["data"]
+    assert previous_revision(DS, [older, current])["data"] == older["data"]
+
+
 def test_undo_without_history_explains_itself() -> None:
     with pytest.raises(ClusterError) as caught:
         previous_revision(DS, [revision(1, "v1")])
