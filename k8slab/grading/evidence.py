@@ -98,6 +98,16 @@ def by_ordinal(pods: Iterable[Mapping[str, Any]], set_name: str) -> dict[int, Ob
     return out
 
 
+def event_time(ev: Mapping[str, Any]) -> float:
+    """When an Event was last seen, from whichever of its time fields is set (0.0 if none)."""
+    for path in ("lastTimestamp", "series.lastObservedTime", "eventTime",
+                 "metadata.creationTimestamp"):
+        t = parse_time(o.dig(ev, path))
+        if t is not None:
+            return t
+    return 0.0
+
+
 def revision(pod: Mapping[str, Any]) -> str:
     return o.labels(pod).get("controller-revision-hash", "")
 

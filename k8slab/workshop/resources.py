@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from k8slab.cluster import objects as o
-from k8slab.grading.evidence import parse_time
+from k8slab.grading.evidence import event_time, parse_time
 from k8slab.state.mirror import ClusterState
 
 
@@ -89,18 +89,10 @@ def _workloads(state: ClusterState, ns: str, now: float) -> ResourceTable:
 
 
 def _events(state: ClusterState, ns: str, now: float, limit: int) -> ResourceTable:
-    def when(ev: dict) -> float:
-        for path in ("lastTimestamp", "series.lastObservedTime", "eventTime",
-                     "metadata.creationTimestamp"):
-            t = parse_time(o.dig(ev, path))
-            if t is not None:
-                return t
-        return 0.0
-
-    events = sorted(state.list("Event", ns), key=when, reverse=True)[:limit]
+    events = sorted(state.list("Event", ns), key=event_time, reverse=True)[:limit]
     rows = []
     for ev in events:
-        t = when(ev)
+        t = event_time(ev)
         rows.append((f"{int(now - t)}s" if t else "?", str(ev.get("type", "")),
                      str(ev.get("reason", "")),
                      f"{str(o.dig(ev, 'involvedObject.kind', '')).lower()}/"

@@ -29,7 +29,7 @@ from k8slab.cluster.kinds import kind_of
 from k8slab.cluster.protocol import WatchEvent
 from k8slab.errors import K8slabError
 from k8slab.grading.context import GradingContext
-from k8slab.grading.evidence import parse_time
+from k8slab.grading.evidence import event_time, parse_time
 from k8slab.grading.grader import grade_item
 from k8slab.lessons.model import ChecklistItem, Lesson
 from k8slab.state.history import History
@@ -146,15 +146,6 @@ def targets(item: ChecklistItem) -> list[tuple[str, str]]:
     return out
 
 
-def _event_time(ev: Mapping[str, Any]) -> float:
-    for path in ("lastTimestamp", "series.lastObservedTime", "eventTime",
-                 "metadata.creationTimestamp"):
-        t = parse_time(o.dig(ev, path))
-        if t is not None:
-            return t
-    return 0.0
-
-
 def _about(ev: Mapping[str, Any], name: str) -> bool:
     # Events name the object itself or what it made: web-0, www-web-0, hello-28461, hello-28461-x.
     involved = str(o.dig(ev, "involvedObject.name", ""))
@@ -170,7 +161,7 @@ def recent_warning(state: ClusterState, namespace: str, names: Iterable[str], no
     for ev in state.list("Event", namespace):
         if ev.get("type") != "Warning":
             continue
-        t = _event_time(ev)
+        t = event_time(ev)
         if now - t > window or not any(_about(ev, n) for n in wanted):
             continue
         if t >= best[0]:
