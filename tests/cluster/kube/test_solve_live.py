@@ -16,7 +16,6 @@ Everything else must pass, exactly as on the sim.
 
 from __future__ import annotations
 
-import copy
 import io
 import json
 from collections.abc import Iterator
@@ -26,45 +25,18 @@ from typing import Any
 import pytest
 
 from k8slab import cli
-from k8slab.cluster import objects as o
 from k8slab.cluster.kube import KubeCluster
 from k8slab.grading.grader import Grader, Report
 from k8slab.lessons import load_lesson
-from k8slab.lessons.model import Lesson, SimBehaviour
+from k8slab.lessons.model import Lesson
 from k8slab.runner import ActionRunner
 from k8slab.state.mirror import ClusterState
+from tests.cluster.kube.kwok_played import KwokPlayed
 
 pytestmark = pytest.mark.controlplane
 
 KUBELET = "the API server could not reach the kubelet"
 SIM_ONLY = "works only on the embedded sim"
-
-
-class KwokPlayed(KubeCluster):
-    """A KubeCluster whose Job pods carry KWOK's directions (how long the container runs,
-    its exit code) from the lesson's sim hints, as the control plane's KWOK stages read them.
-    """
-
-    def __init__(self, *args: Any, behaviours: tuple[SimBehaviour, ...], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.behaviours = behaviours
-
-    def apply(self, objects: Any, **kwargs: Any) -> Any:
-        return super().apply([self._direct(obj) for obj in objects], **kwargs)
-
-    def _direct(self, obj: dict[str, Any]) -> dict[str, Any]:
-        hint = next((b for b in self.behaviours if b.match.get("kind") == obj.get("kind")
-                     and b.match.get("name") == o.name(obj)), None)
-        if obj.get("kind") != "Job" or hint is None:
-            return obj
-        obj = copy.deepcopy(obj)
-        meta = obj["spec"]["template"].setdefault("metadata", {})
-        notes = meta.setdefault("annotations", {})
-        if hint.duration is not None:
-            notes["k8slab.dev/duration"] = f"{hint.duration:g}s"
-        if hint.exit_code is not None and not hint.fail_first:
-            notes["k8slab.dev/exit-code"] = str(hint.exit_code)
-        return obj
 
 
 @pytest.fixture
@@ -118,32 +90,6 @@ def test_day10_reference_solution_passes_everything_but_exec(solver: Any) -> Non
     assert failing_items(report) == {
         "data-persistence": "no data has been written into a pod of nginx-sts through exec yet"}
     assert report.passed == len(report.items) - 1
-
-
-DAY11_JOB_STEPS = {"hello-job", "data-processor", "parallel-processor", "queue-processor",
-                   "job-failures"}
-
-
-def test_day11_job_steps_pass_on_the_real_controllers(solver: Any) -> None:
-    lesson = load_lesson("day11")
-    runner, grader = solver(lesson)
-    assert solve(runner, lesson, DAY11_JOB_STEPS) == {}
-    failing = failing_items(grader.grade(runner.state, runner.answers))
-    job_items = {"job-completion", "parallel-jobs", "ttl-cleanup"}
-    assert not job_items & set(failing), failing
-    # resilient-job's first-two-runs-fail coin cannot be played by KWOK (its step is not run);
-    # the rest of that item (broken-import's BackoffLimitExceeded, slow-report's
-    # DeadlineExceeded) is checked on its own here.
-    assert "resilient-job" in failing["retries-and-deadlines"]
-    for check in lesson.item("retries-and-deadlines").checks:
-        if check.params.get("job") == "resilient-job":
-            continue
-        from k8slab.grading.checks import evaluate
-        from k8slab.grading.context import GradingContext
-
-        result = evaluate(check.kind, check.params,
-                          GradingContext(runner.state, runner.namespace, runner.answers))
-        assert result.passed, result.detail
 
 
 def test_check_day10_kube_solve_skips_what_the_cluster_cannot_do(controlplane: Any,
