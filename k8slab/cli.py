@@ -24,6 +24,13 @@ def _cluster_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--seed", type=int, default=0, help="sim random seed (default 0)")
 
 
+def _fast_cron_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--fast-cron", action="store_true",
+                   help="with --kube: the CronJobs the lab applies run every minute instead of "
+                        "on the lesson's schedules (a real cluster's clock cannot jump to the "
+                        "next run); each keeps its schedule in an annotation")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="k8slab",
@@ -42,12 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="work through a lesson in the terminal lab")
     p.add_argument("lesson", help="lesson id, e.g. day10")
     _cluster_options(p)
+    _fast_cron_option(p)
     p.add_argument("--speed", type=float, default=1.0,
                    help="sim clock speed, 0.25 to 60 (default 1)")
 
     p = sub.add_parser("check", help="grade a lesson's checklist headlessly")
     p.add_argument("lesson")
     _cluster_options(p)
+    _fast_cron_option(p)
     p.add_argument("--solve", action="store_true", help="run the reference solution first")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print one JSON object")

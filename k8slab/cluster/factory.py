@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 def open_cluster(lesson: Lesson, *, kube: bool = False, context: str | None = None,
                  kubeconfig: str | None = None, namespace: str | None = None, seed: int = 0,
-                 realtime: bool = False) -> Cluster:
+                 realtime: bool = False, fast_cron: bool = False) -> Cluster:
     """A connected backend for `lesson`, working in `namespace`.
 
     Without `namespace` the lab works in `k8slab-<lesson>`, except on a real cluster whose
@@ -24,6 +24,8 @@ def open_cluster(lesson: Lesson, *, kube: bool = False, context: str | None = No
         kube: a real cluster from kubeconfig instead of the embedded sim.
         realtime: (sim) the caller advances the clock from a timer, as the TUI does, instead
             of the clock jumping from one happening to the next during waits.
+        fast_cron: (kube) CronJobs the lab applies run every minute (the sim's clock jumps to
+            the next run instead).
 
     Raises:
         ClusterError: the cluster cannot be reached or the namespace cannot be used.
@@ -34,7 +36,8 @@ def open_cluster(lesson: Lesson, *, kube: bool = False, context: str | None = No
 
         # The namespace is settled before anything is created in it.
         cluster = KubeCluster(namespace=ns, lesson_id=lesson.id, context=context,
-                              kubeconfig=kubeconfig, ensure_namespace=False)
+                              kubeconfig=kubeconfig, ensure_namespace=False,
+                              fast_cron=fast_cron)
         try:
             if namespace is None:
                 cluster.namespace = context_namespace(cluster) or ns

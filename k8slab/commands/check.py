@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from k8slab.commands import print_error
+from k8slab.commands import print_error, require_kube_for_kube_options
 from k8slab.errors import K8slabError
 
 if TYPE_CHECKING:
@@ -52,11 +52,12 @@ def _run(args: argparse.Namespace) -> int:
     from k8slab.runner import ActionRunner
     from k8slab.state.mirror import ClusterState
 
+    require_kube_for_kube_options(args)
     lesson = load_lesson(args.lesson)
     started = time.monotonic()
     cluster = open_cluster(lesson, kube=args.kube, context=args.context,
                            kubeconfig=args.kubeconfig, namespace=args.namespace,
-                           seed=args.seed)
+                           seed=args.seed, fast_cron=args.fast_cron)
     try:
         origin = cluster.now()
         state = ClusterState(cluster.namespace)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from k8slab.commands import require_kube_for_kube_options
 from k8slab.errors import K8slabError
 
 
@@ -14,13 +15,11 @@ def run(args: argparse.Namespace) -> int:
         raise K8slabError(f"--speed {args.speed:g} is out of range",
                           hint="the sim clock runs from 0.25 (slow motion) to 60 times real "
                                "time")
-    if not args.kube and (args.context or args.kubeconfig):
-        raise K8slabError("--context and --kubeconfig choose a real cluster",
-                          hint="add --kube to use them")
+    require_kube_for_kube_options(args)
     from k8slab.tui.app import create_app
 
     app = create_app(args.lesson, kube=args.kube, context=args.context,
                      kubeconfig=args.kubeconfig, namespace=args.namespace, seed=args.seed,
-                     speed=args.speed, realtime=True)
+                     speed=args.speed, realtime=True, fast_cron=args.fast_cron)
     result = app.run()
     return int(result or 0)

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 
 # The longest a real-cluster `advance-clock` may block.
 MAX_REAL_WAIT = 300.0
+# What to do about a CronJob run too far away on a real cluster.
+FAST_CRON_HINT = ("add --fast-cron so that the CronJobs the lab applies run every minute, wait "
+                  "yourself, or use the embedded sim")
 # How many other CronJobs' runs a jump to one CronJob's next run may pass.
 MAX_CRON_JUMPS = 200
 # A virtual clock that neither moves nor delivers events for this long (wall seconds) is stuck.
@@ -119,7 +122,7 @@ def _to_next_cron(runner: ActionRunner, name: str | None) -> str:
         if not _virtual(runner) and wait > MAX_REAL_WAIT:
             raise Unsupported(f"the next run of {which} is {wait:.0f}s away, longer than "
                               f"k8slab waits on a real cluster ({MAX_REAL_WAIT:g}s)",
-                              "wait yourself, or use the embedded sim")
+                              FAST_CRON_HINT)
         # A moment past the run, so that the controller's sync at that time has happened.
         advance_to(runner, target + 1.0)
         if name is None or not _virtual(runner) or _last_run(runner, name) != before:

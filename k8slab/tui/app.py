@@ -93,8 +93,8 @@ class LabApp(App[int]):
 
 def create_app(lesson: str | Lesson, *, kube: bool = False, context: str | None = None,
                kubeconfig: str | None = None, namespace: str | None = None, seed: int = 0,
-               speed: float = 1.0, realtime: bool = True, save_progress: bool = True
-               ) -> LabApp:
+               speed: float = 1.0, realtime: bool = True, save_progress: bool = True,
+               fast_cron: bool = False) -> LabApp:
     """Load the lesson, open the cluster and build the app: what `k8slab run` runs and what
     the tests and the screenshot script drive.
 
@@ -104,6 +104,7 @@ def create_app(lesson: str | Lesson, *, kube: bool = False, context: str | None 
             (tests do, so every run is exact).
         save_progress: read and write the progress file (off for screenshots) and, in a
             workshop learner's namespace, the `k8slab-progress` ConfigMap the instructor reads.
+        fast_cron: (kube) the CronJobs the lab applies run every minute.
 
     Raises:
         LessonError: the lesson does not exist or does not load.
@@ -115,7 +116,8 @@ def create_app(lesson: str | Lesson, *, kube: bool = False, context: str | None 
 
     loaded = load_lesson(lesson) if isinstance(lesson, str) else lesson
     cluster = open_cluster(loaded, kube=kube, context=context, kubeconfig=kubeconfig,
-                           namespace=namespace, seed=seed, realtime=realtime)
+                           namespace=namespace, seed=seed, realtime=realtime,
+                           fast_cron=fast_cron)
     clock = getattr(cluster, "clock", None) if cluster.capabilities.virtual_clock else None
     if clock is not None:
         clock.speed = speed

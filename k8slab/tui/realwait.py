@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from k8slab.actions import Action
+from k8slab.runner.clock import FAST_CRON_HINT
 from k8slab.state.mirror import ClusterState
 from k8slab.tui.views.timebase import Timebase, short
 
@@ -53,8 +54,10 @@ def countdown(action: Action, state: ClusterState, tb: Timebase, now: float
                 "or to-next-cron: true"
         target, what = now + seconds, f"{short(seconds)} of real time"
     if target - now > MAX_REAL_WAIT:
+        hint = FAST_CRON_HINT if p.get("to-next-cron") else \
+            "wait yourself, or run the lab on the embedded sim"
         return None, (f"{what} is {short(target - now)} away: a real cluster's clock cannot "
-                      "be moved"), "wait yourself, or run the lab on the embedded sim"
+                      "be moved"), hint
     return Countdown(what, now, target), f"waiting for {what} ({short(target - now)}); " \
         "watch the panes", ""
 

@@ -59,3 +59,12 @@ def test_reset_with_a_namespace(capsys: pytest.CaptureFixture[str]) -> None:
     store.save(Progress("day11", "sim", "alice", step="hello-job"))
     assert main(["reset", "day11", "--namespace", "alice"]) == 0
     assert not store.load("day11", "sim", "alice").resumed
+
+
+@pytest.mark.parametrize("command", ["run", "check"])
+def test_fast_cron_without_kube_is_refused(command: str,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([command, "day11", "--fast-cron"]) == 2
+    err = capsys.readouterr().err
+    assert "error: --fast-cron is for real clusters" in err
+    assert "hint: add --kube" in err and "Traceback" not in err

@@ -41,6 +41,8 @@ class KubeCluster(Cluster):
             "ask" (raise CrossNamespace so the UI can ask, then apply again with a choice).
         ensure_namespace: create the lab namespace now if it is missing (`doctor` and `reset`
             pass False: they must not create anything).
+        fast_cron: apply CronJobs with an every-minute schedule, keeping the lesson's in an
+            annotation: a real cluster's clock cannot jump to the next run.
 
     Raises:
         ClusterError: the kubeconfig or context is unusable, the cluster cannot be reached,
@@ -52,9 +54,10 @@ class KubeCluster(Cluster):
 
     def __init__(self, namespace: str, lesson_id: str, *, context: str | None = None,
                  kubeconfig: str | None = None, cross_namespace: CrossNamespacePolicy = "move",
-                 ensure_namespace: bool = True) -> None:
+                 ensure_namespace: bool = True, fast_cron: bool = False) -> None:
         super().__init__(namespace)
         self.lesson_id = lesson_id
+        self.fast_cron = fast_cron
         self.cross_namespace: CrossNamespacePolicy = cross_namespace
         self.connection = kubeconfig_loader.load(kubeconfig, context)
         self.api = Api(self.connection.configuration)
@@ -117,7 +120,8 @@ class KubeCluster(Cluster):
               cross_namespace: CrossNamespacePolicy | None = None) -> list[AppliedObject]:
         """Server-side apply, labelled as the lab's; see `k8slab.cluster.kube.apply`."""
         items = prepare(objects, lab_namespace=namespace or self.namespace,
-                        lesson_id=self.lesson_id, policy=cross_namespace or self.cross_namespace)
+                        lesson_id=self.lesson_id, policy=cross_namespace or self.cross_namespace,
+                        fast_cron=self.fast_cron)
         return [apply_one(self.api, item) for item in items]
 
     def get(self, kind: str, name: str, namespace: str | None = None) -> dict[str, Any]:

@@ -101,3 +101,39 @@ def test_incomplete_objects_are_invalid(obj: dict[str, Any], missing: str) -> No
     with pytest.raises(Invalid) as caught:
         prepare([obj], lab_namespace=LAB, lesson_id="day10")
     assert caught.value.message == f"Object #1 has no {missing}."
+
+
+def cronjob(schedule: str, namespace: str | None = None) -> dict[str, Any]:
+    meta: dict[str, Any] = {"name": "system-maintenance", "annotations": {"team": "ops"}}
+    if namespace:
+        meta["namespace"] = namespace
+    return {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": meta,
+            "spec": {"schedule": schedule, "timeZone": "Etc/UTC", "jobTemplate": {}}}
+
+
+def test_fast_cron_runs_cronjobs_every_minute_and_keeps_the_lessons_schedule() -> None:
+    original = cronjob("*/5 * * * *")
+    (item,) = prepare([original], lab_namespace=LAB, lesson_id="day11", fast_cron=True)
+    assert item.body["spec"]["schedule"] == "* * * * *"
+    assert item.body["metadata"]["annotations"] == {
+        "team": "ops", "k8slab.io/lesson-schedule": "*/5 * * * *"}
+    assert item.note == "runs every minute instead of '*/5 * * * *' (--fast-cron)"
+    assert original["spec"]["schedule"] == "*/5 * * * *"
+
+
+def test_fast_cron_is_off_by_default_and_leaves_other_kinds_alone() -> None:
+    (plain,) = prepare([cronjob("0 2 * * *")], lab_namespace=LAB, lesson_id="day11")
+    assert plain.body["spec"]["schedule"] == "0 2 * * *" and plain.note == ""
+    (other,) = prepare([ds()], lab_namespace=LAB, lesson_id="day10", fast_cron=True)
+    assert "schedule" not in other.body.get("spec", {}) and other.note == ""
+
+
+def test_fast_cron_notes_join_the_namespace_move_and_skip_every_minute_schedules() -> None:
+    (moved,) = prepare([cronjob("@hourly", namespace="ops")], lab_namespace=LAB,
+                       lesson_id="day11", fast_cron=True)
+    assert moved.note == ("moved from ops into the lab namespace; runs every minute instead "
+                          "of '@hourly' (--fast-cron)")
+    (already,) = prepare([cronjob("*  * * * *")], lab_namespace=LAB, lesson_id="day11",
+                         fast_cron=True)
+    assert already.note == "" and "k8slab.io/lesson-schedule" not in \
+        already.body["metadata"]["annotations"]
