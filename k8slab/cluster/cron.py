@@ -26,6 +26,10 @@ from croniter import CroniterBadDateError, croniter
 
 from k8slab.errors import K8slabError
 
+# On a real cluster with `--fast-cron`, the lab applies a CronJob with an every-minute schedule
+# and keeps the lesson's own schedule in this annotation (for the screen and the learner).
+LESSON_SCHEDULE = "k8slab.io/lesson-schedule"
+
 # More missed start times than this and the controller warns (`TooManyMissedTimes`).
 TOO_MANY_MISSED = 100
 # The longest CronJob name: its Jobs append "-" and up to 10 digits of minutes since the epoch.

@@ -40,9 +40,11 @@ def test_to_next_cron_waits_for_the_schedule() -> None:
     assert timer is not None
     assert timer.end == NOW + 30 + 1  # 10:01:00, and a moment after
     assert "every-minute" in message
-    timer, _, _ = countdown(Action("advance-clock", {"to-next-cron": True,
-                                                     "cronjob": "hourly"}), state, TB, NOW)
+    timer, message, hint = countdown(Action("advance-clock", {"to-next-cron": True,
+                                                              "cronjob": "hourly"}),
+                                     state, TB, NOW)
     assert timer is None  # 59.5 minutes away: longer than the lab waits
+    assert "cannot be moved" in message and hint.startswith("add --fast-cron")
 
 
 @pytest.mark.parametrize("params, why", [

@@ -182,6 +182,15 @@ def test_cronjob_row_next_runs_and_history() -> None:
     assert row.last_schedule == 300.0
 
 
+def test_a_fast_cron_cronjob_shows_the_lessons_schedule_too() -> None:
+    state = ClusterState(NS)
+    feed(state, 0, obj("CronJob", "backup", spec={"schedule": "* * * * *"},
+                       annotations={"k8slab.io/lesson-schedule": "0 2 * * *"}))
+    [row] = cronjob_rows(state, TB, 610.0)
+    assert row.schedule == "* * * * *"
+    assert row.words == "every minute (--fast-cron; the lesson's: daily at 02:00)"
+
+
 @pytest.mark.parametrize("seconds, text", [(5, "0:05"), (65, "1:05"), (3725, "1:02:05"),
                                             (90061, "1d 01:01")])
 def test_durations(seconds: float, text: str) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from k8slab.cluster.cron import LESSON_SCHEDULE
 from k8slab.cluster.kinds import Kind, kind_of
 from k8slab.cluster.kube.errors import Call
 from k8slab.cluster.kube.labels import LAB_NAMESPACE, lab_labels
@@ -32,7 +33,6 @@ CrossNamespacePolicy = Literal["ask", "move", "allow"]
 # With fast_cron, a CronJob runs every minute (cron's finest step) instead of on its own
 # schedule, which the object keeps in this annotation.
 EVERY_MINUTE = "* * * * *"
-LESSON_SCHEDULE = "k8slab.io/lesson-schedule"
 
 _SERVER_FIELDS = ("resourceVersion", "uid", "creationTimestamp", "generation", "managedFields",
                   "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from k8slab.cluster import objects as o
+from k8slab.cluster.cron import LESSON_SCHEDULE
 from k8slab.state.mirror import ClusterState
 from k8slab.tui.views import schedule
 from k8slab.tui.views.timebase import Timebase
@@ -63,8 +64,12 @@ def cronjob_row(state: ClusterState, cj: dict[str, Any], tb: Timebase, now: floa
     tone: Tone = "idle" if suspended else ("wait" if active else "ok")
     if chips and chips[-1].tone == "bad":
         tone = "bad"
+    words = schedule.describe(sched, tz or None)
+    lesson_schedule = o.annotations(cj).get(LESSON_SCHEDULE)
+    if lesson_schedule:  # applied with --fast-cron on a real cluster
+        words += f" (--fast-cron; the lesson's: {schedule.describe(lesson_schedule, tz or None)})"
     return CronJobRow(
-        name=name, schedule=sched, words=schedule.describe(sched, tz or None), time_zone=tz,
+        name=name, schedule=sched, words=words, time_zone=tz,
         suspended=suspended, policy=str(spec.get("concurrencyPolicy") or "Allow"),
         next_runs=next_runs, last_schedule=tb.parse(o.dig(cj, "status.lastScheduleTime")),
         active=active, history=chips,

@@ -21,7 +21,7 @@ import pytest
 
 from k8slab import cli
 from k8slab.cluster import objects as o
-from k8slab.cluster.kube.apply import LESSON_SCHEDULE
+from k8slab.cluster.cron import LESSON_SCHEDULE
 from k8slab.grading.grader import Grader
 from k8slab.lessons import load_lesson
 from k8slab.runner import ActionRunner
