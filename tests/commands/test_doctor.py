@@ -53,6 +53,9 @@ def test_a_cluster_with_everything_passes() -> None:
     assert "cp" in text and "node-role.kubernetes.io/control-plane:NoSchedule" in text
     assert "default StorageClass: standard" in text
     assert "Kubernetes v1.33.1" in text
+    # Not a problem, but worth knowing before Day 11 on a real cluster.
+    assert any("--fast-cron" in note for note in d.notes)
+    assert "--fast-cron" in text
 
 
 def test_a_workshop_learner_hears_what_will_not_work_and_why() -> None:

@@ -250,6 +250,9 @@ def _consequences(d: Diagnosis, missing_ns: bool) -> None:
         d.problems.append("there is no default StorageClass: the claims of StatefulSet "
                           "volumeClaimTemplates stay Pending, so the storage steps cannot "
                           "progress (install one, for example local-path-provisioner)")
+    d.notes.append("a real cluster's clock cannot jump to the next CronJob run: Day 11's "
+                   "CronJobs run every 5 minutes, hourly and daily; add --fast-cron to `run` or "
+                   "`check` to have the lab's CronJobs run every minute")
     minor = _minor(d.version)
     if minor is not None and minor < 27:
         d.problems.append(f"Kubernetes {d.version} is older than 1.27: StatefulSet PVC "
