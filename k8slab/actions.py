@@ -69,9 +69,12 @@ ACTIONS: dict[str, Spec] = {s.kind: s for s in [
          shorthand="cronjob"),
     Spec("advance-clock", (Param("seconds", "number"),
                            Param("to-next-cron", "bool", default=False),
+                           Param("scheduled-times", "int",
+                                 help="move past this many of the CronJob's scheduled times, "
+                                      "whether it runs then or not (it may be suspended)"),
                            Param("cronjob", "str",
                                  help="with to-next-cron: that CronJob's next run, not the "
-                                      "first of any")),
+                                      "first of any; with scheduled-times: whose schedule")),
          "Move the sim's clock forward (on a real cluster: wait that long).",
          shorthand="seconds"),
     Spec("wait", (Param("for", "map", True, help="a check, as in the checklist"),
@@ -120,6 +123,8 @@ class Action:
             case "suspend-cronjob" | "resume-cronjob":
                 return f"{self.kind.split('-')[0]} {p['cronjob']}"
             case "advance-clock":
+                if p.get("scheduled-times"):
+                    return f"let {p['scheduled-times']} of {p.get('cronjob')}'s times pass"
                 if p.get("to-next-cron"):
                     return f"jump to next {p['cronjob']} run" if p.get("cronjob") \
                         else "jump to next cron run"

@@ -261,6 +261,18 @@ def test_advance_clock_and_jump_to_the_next_cron_run(day11: ActionRunner) -> Non
     assert len(jobs) == 1
 
 
+def test_scheduled_times_pass_while_a_cronjob_is_suspended(day11: ActionRunner) -> None:
+    act(day11, "apply", manifest="system-maintenance.yaml")
+    act(day11, "advance-clock", seconds=42)
+    act(day11, "suspend-cronjob", cronjob="system-maintenance")
+    out = act(day11, "advance-clock", scheduled_times=2, cronjob="system-maintenance")
+    assert out.ok, out.message
+    assert day11.cluster.now() == pytest.approx(601.0)  # past 00:05 and 00:10
+    assert out.message == ("advanced the clock 559s, past 2 of CronJob "
+                           "system-maintenance's scheduled times")
+    assert day11.state.list("Job", owner="CronJob/system-maintenance") == []
+
+
 def test_advance_clock_jumps_even_when_a_ui_drives_the_clock() -> None:
     lesson = _lesson("day11")
     cluster = open_cluster(lesson, realtime=True)
@@ -343,6 +355,9 @@ def test_kube_manual_trigger_matches_kubectl(controlplane: Any,
         assert seen.ok, seen.message
         too_long = act(runner, "advance-clock", seconds=3600)
         assert not too_long.ok and "cannot be moved" in too_long.message
+        hours = act(runner, "advance-clock", scheduled_times=13, cronjob="system-maintenance")
+        assert not hours.ok and hours.skipped and "longer than k8slab waits" in hours.message
+        assert hours.hint.startswith("add --fast-cron")
         nodes = act(runner, "add-node", name="worker-9")
         assert not nodes.ok and "only on the embedded sim" in nodes.message
     finally:

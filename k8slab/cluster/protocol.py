@@ -124,6 +124,9 @@ class Cluster(abc.ABC):
 
     backend: str = "abstract"
     capabilities = Capabilities()
+    # Unix seconds at cluster time 0: the sim's epoch (2026-01-01T00:00:00Z) on the sim, 0 on
+    # a real cluster, whose cluster time is Unix time. Schedules are read in wall time.
+    unix_epoch: float = 0.0
 
     def __init__(self, namespace: str) -> None:
         self.namespace = namespace

@@ -302,16 +302,23 @@ def _cronjob_rule(kind: str) -> Rule:
 def _advance_clock(params: dict[str, Any], vn: Node, pn: Node | None, ctx: Context,
                    sol: bool) -> bool:
     seconds, to_next = params.get("seconds"), params.get("to-next-cron")
-    if (seconds is None) == (not to_next):
-        return _report(ctx, vn, "advance-clock",
-                       "give either seconds or to-next-cron: true (not both)")
+    times = params.get("scheduled-times")
+    if sum((seconds is not None, bool(to_next), times is not None)) != 1:
+        return _report(ctx, vn, "advance-clock", "give one of seconds, to-next-cron: true or "
+                                                 "scheduled-times (with cronjob)")
     if seconds is not None and seconds <= 0:
         return _report(ctx, _at(vn, pn, "seconds"), "advance-clock", "seconds must be positive")
+    if times is not None and times <= 0:
+        return _report(ctx, _at(vn, pn, "scheduled-times"), "advance-clock",
+                       "scheduled-times must be positive")
     cronjob = params.get("cronjob")
+    if times is not None and cronjob is None:
+        return _report(ctx, _at(vn, pn, "scheduled-times"), "advance-clock",
+                       "scheduled-times needs cronjob: whose schedule to follow")
     if cronjob is not None:
-        if not to_next:
+        if seconds is not None:
             return _report(ctx, _at(vn, pn, "cronjob"), "advance-clock",
-                           "cronjob goes with to-next-cron: true")
+                           "cronjob goes with to-next-cron: true or scheduled-times")
         problem = refs.reference_problem("CronJob", cronjob, None, ctx.catalogue)
         if problem:
             return _report(ctx, _at(vn, pn, "cronjob"), "advance-clock", problem)

@@ -16,7 +16,7 @@ from k8slab.errors import ClusterError, K8slabError, Unsupported
 from k8slab.grading.catalog import CHECKS
 from k8slab.grading.checks import evaluate
 from k8slab.grading.context import CheckResult, GradingContext
-from k8slab.runner.cronjob import next_run, utc
+from k8slab.runner.cronjob import next_run, scheduled_times, utc
 from k8slab.runner.outcome import ActionFailed
 
 if TYPE_CHECKING:
@@ -70,6 +70,8 @@ def advance(runner: ActionRunner, p: Mapping[str, Any]) -> str:
     """The `advance-clock` action."""
     if p.get("to-next-cron"):
         return _to_next_cron(runner, p.get("cronjob"))
+    if p.get("scheduled-times"):
+        return _past_scheduled_times(runner, str(p.get("cronjob")), int(p["scheduled-times"]))
     seconds = float(p.get("seconds") or 0)
     if seconds <= 0:
         raise K8slabError("advance-clock needs seconds greater than 0, or to-next-cron: true")
@@ -128,6 +130,23 @@ def _to_next_cron(runner: ActionRunner, name: str | None) -> str:
         if name is None or not _virtual(runner) or _last_run(runner, name) != before:
             break
     return f"jumped {cluster.now() - start:.0f}s to the next run of {which}"
+
+
+def _past_scheduled_times(runner: ActionRunner, name: str, count: int) -> str:
+    """Let `count` of the CronJob's scheduled times pass (it may be suspended meanwhile)."""
+    cluster = runner.cluster
+    start = cluster.now()
+    times = scheduled_times(cluster.get("CronJob", name), utc(start + cluster.unix_epoch), count)
+    # A moment past the last, so that the controller's sync at that time has happened.
+    target = times[-1].timestamp() - cluster.unix_epoch + 1.0
+    wait = target - start
+    which = f"{count} of CronJob {name}'s scheduled times"
+    if not _virtual(runner) and wait > MAX_REAL_WAIT:
+        raise Unsupported(f"{which} take {wait:.0f}s to pass, longer than k8slab waits on a "
+                          f"real cluster ({MAX_REAL_WAIT:g}s)", FAST_CRON_HINT)
+    advance_to(runner, target)
+    verb = "advanced the clock" if _virtual(runner) else "waited"
+    return f"{verb} {wait:.0f}s, past {which}"
 
 
 def parse_check(spec: Any) -> tuple[str, dict[str, Any]]:

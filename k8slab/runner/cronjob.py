@@ -66,6 +66,23 @@ def next_run(cronjobs: Iterable[Mapping[str, Any]], after: datetime, *, name: st
     return best
 
 
+def scheduled_times(cronjob: Mapping[str, Any], after: datetime, count: int
+                    ) -> list[datetime]:
+    """The next `count` times the CronJob's schedule names after `after`, whether or not it
+    is suspended (a suspended CronJob lets them pass without a run).
+
+    Raises:
+        ScheduleError: the schedule or its time zone is invalid.
+    """
+    schedule = parse_schedule(str(o.dig(cronjob, "spec.schedule", "")),
+                              o.dig(cronjob, "spec.timeZone"))
+    times: list[datetime] = []
+    for _ in range(count):
+        after = schedule.next_after(after)
+        times.append(after)
+    return times
+
+
 def utc(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, tz=timezone.utc)
 

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from k8slab.actions import Action
+from k8slab.cluster.cron import ScheduleError
 from k8slab.runner.clock import FAST_CRON_HINT
+from k8slab.runner.cronjob import next_run, scheduled_times
 from k8slab.state.mirror import ClusterState
 from k8slab.tui.views.timebase import Timebase, short
 
@@ -35,9 +37,18 @@ def countdown(action: Action, state: ClusterState, tb: Timebase, now: float
               ) -> tuple[Countdown | None, str, str]:
     """The countdown for an `advance-clock` action, or (None, why not, hint)."""
     p = action.params
-    if p.get("to-next-cron"):
-        from k8slab.runner.cronjob import next_run
-
+    if p.get("scheduled-times"):
+        owner, count = str(p.get("cronjob")), int(p["scheduled-times"])
+        cj = state.get("CronJob", owner)
+        if cj is None:
+            return None, f"there is no CronJob {owner}", "apply it first"
+        try:
+            times = scheduled_times(cj, tb.wall(now), count)
+        except ScheduleError as exc:
+            return None, exc.message, exc.hint or ""
+        target = times[-1].timestamp() - tb.unix_offset + 1.0
+        what = f"{count} of {owner}'s scheduled times"
+    elif p.get("to-next-cron"):
         name = p.get("cronjob")
         found = next_run(state.list("CronJob"), tb.wall(now), name=name)
         which = f"CronJob {name}" if name else "a CronJob"
@@ -54,7 +65,7 @@ def countdown(action: Action, state: ClusterState, tb: Timebase, now: float
                 "or to-next-cron: true"
         target, what = now + seconds, f"{short(seconds)} of real time"
     if target - now > MAX_REAL_WAIT:
-        hint = FAST_CRON_HINT if p.get("to-next-cron") else \
+        hint = FAST_CRON_HINT if p.get("to-next-cron") or p.get("scheduled-times") else \
             "wait yourself, or run the lab on the embedded sim"
         return None, (f"{what} is {short(target - now)} away: a real cluster's clock cannot "
                       "be moved"), hint

@@ -113,3 +113,27 @@ def test_an_api_version_that_is_not_a_name_is_a_problem(tmp_path: Path) -> None:
         load_lesson(folder)
     assert any(p.location.line == 2 and "has no kind 'DaemonSet' in apiVersion '../../apps/v1'"
                in p.message for p in info.value.problems)
+
+
+@pytest.mark.parametrize("action, message", [
+    ("{scheduled-times: 2}", "scheduled-times needs cronjob: whose schedule to follow"),
+    ("{scheduled-times: 0, cronjob: nightly}", "scheduled-times must be positive"),
+    ("{seconds: 60, scheduled-times: 1, cronjob: nightly}",
+     "give one of seconds, to-next-cron: true or scheduled-times (with cronjob)"),
+    ("{seconds: 60, cronjob: nightly}",
+     "cronjob goes with to-next-cron: true or scheduled-times"),
+    ("{scheduled-times: 1, cronjob: weekly}", "weekly"),
+])
+def test_advance_clock_forms_are_checked(tmp_path: Path, action: str, message: str) -> None:
+    folder = tmp_path / "lesson"
+    shutil.copytree(CORPUS / "valid", folder)
+    path = folder / "lesson.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "          - delete-pod: {name: web-1}\n",
+        f"          - delete-pod: {{name: web-1}}\n          - advance-clock: {action}\n"),
+        encoding="utf-8")
+    with pytest.raises(LessonError) as info:
+        load_lesson(folder)
+    [problem] = info.value.problems
+    assert problem.location.line in (15, 16)
+    assert problem.message.startswith("advance-clock: ") and message in problem.message

@@ -47,6 +47,20 @@ def test_to_next_cron_waits_for_the_schedule() -> None:
     assert "cannot be moved" in message and hint.startswith("add --fast-cron")
 
 
+def test_scheduled_times_count_down_even_while_suspended() -> None:
+    state = ClusterState("lab")
+    state.apply(cronjob("paused", "*/1 * * * *", suspend=True))
+    timer, message, _ = countdown(Action("advance-clock", {"scheduled-times": 2,
+                                                           "cronjob": "paused"}), state, TB, NOW)
+    assert timer is not None
+    assert timer.end == NOW + 90 + 1  # 10:01:00 and 10:02:00, and a moment after
+    assert "2 of paused's scheduled times" in message
+    timer, message, hint = countdown(Action("advance-clock", {"scheduled-times": 1,
+                                                              "cronjob": "gone"}), state, TB,
+                                     NOW)
+    assert timer is None and "no CronJob gone" in message and hint
+
+
 @pytest.mark.parametrize("params, why", [
     ({"seconds": MAX_REAL_WAIT + 1}, "cannot be moved"),
     ({"seconds": 0}, "greater than 0"),

@@ -87,6 +87,7 @@ class SimCluster(Cluster):
 
     backend = "sim"
     capabilities = Capabilities(virtual_clock=True, edit_nodes=True, exec=True, dns=True)
+    unix_epoch = EPOCH.timestamp()
 
     def __init__(self, namespace: str, *, seed: int = 0, behaviours: Iterable[Any] = (),
                  realtime: bool = False) -> None:
