@@ -106,7 +106,8 @@ def _run(args: argparse.Namespace) -> int:
         path = Path(args.junit)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(report_junit(report, seconds=seconds), encoding="utf-8")
+            path.write_text(report_junit(report, seconds=seconds, demo=demo),
+                            encoding="utf-8")
         except OSError as exc:
             raise K8slabError(f"could not write {path}: {exc.strerror or exc}",
                               "choose a writable path for --junit") from exc

@@ -122,3 +122,16 @@ def test_junit_report_marks_failed_items() -> None:
     assert failed.get("message") == "statefulset/web does not exist in namespace lab"
     assert "hint: apply the manifest" in (failed.text or "")
     assert cases["explain: Explain when to use a StatefulSet"].find("failure") is None
+
+
+def test_junit_reports_an_unpassed_instructor_demo_as_skipped_not_failed() -> None:
+    report = grade(LESSON, Lab().state, {"when-sts": 1})
+    xml = report_junit(report, demo=frozenset({"headless"}))
+    suite = ET.fromstring(xml.split("\n", 1)[1]).find("testsuite")
+    assert suite is not None
+    assert (suite.get("failures"), suite.get("skipped")) == ("1", "1")
+    cases = {c.get("name", "").split(":")[0]: c for c in suite.findall("testcase")}
+    skipped = cases["headless"].find("skipped")
+    assert skipped is not None and cases["headless"].find("failure") is None
+    assert skipped.get("message", "").startswith("an instructor's demonstration")
+    assert cases["both"].find("failure") is not None  # not a demo: still the learner's
