@@ -9,26 +9,54 @@ that lacks the command: `sh: foo: not found`, exit 127.
 
 from __future__ import annotations
 
+import builtins
 import re
 import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from k8slab.cluster import dns
 from k8slab.cluster.protocol import ExecResult
 from k8slab.cluster.sim.behaviour import DATE_MARK, SHELLS, expand
+from k8slab.cluster.sim.filestore import FileStore, ObjectReader
 from k8slab.cluster.sim.store import Obj
-
-if TYPE_CHECKING:
-    from k8slab.cluster.sim.core import SimCore
 
 REDIS_DIR = "/data/.redis"
 
 
+class ObjectLister(ObjectReader, Protocol):
+    """Objects by key, and every object of a kind (in a namespace, or in all of them)."""
+
+    def list(self, kind: str, namespace: str | None = None) -> builtins.list[Obj]: ...
+
+
+class Clock(Protocol):
+    """The cluster's clock: `now` in seconds, what `date` prints."""
+
+    @property
+    def now(self) -> float: ...
+
+
+class ExecCore(Protocol):
+    """What exec needs of a cluster. SimCore is one; the test control plane's container
+    shell (tests/controlplane/container_shell.py) is another, over a real API server."""
+
+    @property
+    def files(self) -> FileStore: ...
+
+    @property
+    def store(self) -> ObjectLister: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    def controller(self, name: str) -> Any: ...
+
+
 @dataclass(slots=True)
 class _Ctx:
-    core: SimCore
+    core: ExecCore
     pod: Obj
     container: str
     container_id: str
@@ -36,7 +64,7 @@ class _Ctx:
     date: Callable[[float], str]
 
 
-def run(core: SimCore, pod: Obj, container: str, container_id: str, command: Sequence[str],
+def run(core: ExecCore, pod: Obj, container: str, container_id: str, command: Sequence[str],
         env: dict[str, str], date: Callable[[float], str]) -> ExecResult:
     """Run `command` (an argv) in the container and return what it printed."""
     ctx = _Ctx(core, pod, container, container_id, env, date)
@@ -323,7 +351,7 @@ def _http(ctx: _Ctx, cmd: str, args: list[str]) -> ExecResult:
     for c in target["spec"].get("containers") or ():
         if "nginx" not in str(c.get("image", "")):
             continue
-        cid = ctx.core.controller("kubelet").container_info(target, c["name"])[3]  # type: ignore[attr-defined]
+        cid = ctx.core.controller("kubelet").container_info(target, c["name"])[3]
         loc = ctx.core.files.locate(target, c["name"], "/usr/share/nginx/html" + page, cid)
         text = ctx.core.files.read(loc)
         if text is not None:

@@ -15,16 +15,26 @@ from __future__ import annotations
 import base64
 import posixpath
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from k8slab.cluster.sim.store import Obj
-
-if TYPE_CHECKING:
-    from k8slab.cluster.sim.core import SimCore
 
 # Files every image has, so `cat`/`ls` on familiar paths behave.
 _NGINX_INDEX = ("<!DOCTYPE html>\n<html>\n<head>\n<title>Welcome to nginx!</title>\n</head>\n"
                 "<body>\n<h1>Welcome to nginx!</h1>\n</body>\n</html>\n")
+
+
+class ObjectReader(Protocol):
+    """Objects by kind, namespace and name: the sim's Store, or a real API server."""
+
+    def get(self, kind: str, namespace: str, name: str) -> Obj | None: ...
+
+
+class HasObjects(Protocol):
+    """What the file store needs of a cluster (SimCore is one): claims, ConfigMaps, Secrets."""
+
+    @property
+    def store(self) -> ObjectReader: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +50,7 @@ class Location:
 class FileStore:
     """Files by volume id, then by path inside the volume."""
 
-    def __init__(self, core: SimCore) -> None:
+    def __init__(self, core: HasObjects) -> None:
         self._core = core
         self._volumes: dict[str, dict[str, str]] = {}
         self._dirs: dict[str, set[str]] = {}
@@ -154,6 +164,19 @@ class FileStore:
                 # An empty volume over the html dir hides the image's page, as a mount does.
                 self._owned.setdefault(_owner(loc.volume), set()).add(loc.volume)
                 self._dirs.setdefault(loc.volume, set())
+
+    def snapshot(self) -> dict[str, Any]:
+        """The files and directories by volume id, as JSON-ready data for `restore`."""
+        return {"volumes": self._volumes,
+                "dirs": {vid: sorted(dirs) for vid, dirs in self._dirs.items()}}
+
+    def restore(self, data: dict[str, Any]) -> None:
+        """Replace the contents with a `snapshot` (e.g. one kept on disk between processes)."""
+        self._volumes = {vid: dict(files) for vid, files in data.get("volumes", {}).items()}
+        self._dirs = {vid: set(dirs) for vid, dirs in data.get("dirs", {}).items()}
+        self._owned = {}
+        for vid in {*self._volumes, *self._dirs}:
+            self._owned.setdefault(_owner(vid), set()).add(vid)
 
     def drop_prefix(self, prefix: str) -> None:
         """Forget every volume whose id starts with `prefix` (`pv:<name>`, `rootfs:<uid>:`)."""
