@@ -522,6 +522,11 @@ class ControlPlane:
                 f"--cidr={POD_CIDR}",
                 "--node-ip=10.0.0.1",
                 f"--server-address=127.0.0.1:{p['kwok']}",
+                # Renew each node's Lease every 10 s, as a kubelet does. Without a Lease the
+                # node controller goes by the node-heartbeat stage alone (every 20-25 s), and
+                # one late heartbeat past its 50 s grace marks the node NotReady and every pod
+                # on it NotReady for good (KWOK readies only Pending pods).
+                "--node-lease-duration-seconds=40",
             ],
         }
         for name, argv in argvs.items():
