@@ -4,6 +4,8 @@ Load it from the root conftest with `pytest_plugins = ["tests.controlplane.fixtu
 
 Fixtures:
     controlplane            session-scoped ControlPlane, started once, stopped at the end
+    controlplane_exec       the same plane, for tests of `kubectl exec`: skipped (saying why)
+                            where the plane cannot play exec (see exec_jail.py)
     controlplane_client     session-scoped kubernetes.client.ApiClient (admin)
     controlplane_namespace  a fresh namespace per test, deleted afterwards
 
@@ -82,6 +84,14 @@ def _attached(directory: Path) -> ControlPlane:
     if problem:
         pytest.fail(problem, pytrace=False)
     return cp
+
+
+@pytest.fixture(scope="session")
+def controlplane_exec(controlplane: ControlPlane) -> ControlPlane:
+    """The session's plane, when KWOK serves `kubectl exec` on it (see exec_play.py)."""
+    if not controlplane.exec_served:
+        pytest.skip(f"the control plane does not play kubectl exec: {controlplane.exec_problem}")
+    return controlplane
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,12 @@ class NodeSpec:
     pods: str = "110"
     labels: Mapping[str, str] = field(default_factory=dict)
 
-    def manifest(self, kubelet_version: str, internal_ip: str) -> dict[str, Any]:
+    def manifest(self, kubelet_version: str, internal_ip: str, kubelet_host: str = ""
+                 ) -> dict[str, Any]:
+        """The Node object. `internal_ip` is the node's own (pods' hostIP, 10.0.0.x).
+        `kubelet_host`, when given, is where the API server dials the node's kubelet: KWOK's
+        server on loopback. It goes in as an InternalDNS address, which the plane's API server
+        prefers (--kubelet-preferred-address-types); KWOK takes hostIPs from the InternalIP."""
         labels = {
             "kubernetes.io/hostname": self.name,
             "kubernetes.io/os": "linux",
@@ -35,6 +40,10 @@ class NodeSpec:
             taints.append({"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"})
         labels.update(self.labels)
         resources = {"cpu": self.cpu, "memory": self.memory, "pods": self.pods}
+        addresses = [{"type": "InternalIP", "address": internal_ip},
+                     {"type": "Hostname", "address": self.name}]
+        if kubelet_host:
+            addresses.append({"type": "InternalDNS", "address": kubelet_host})
         return {
             "apiVersion": "v1",
             "kind": "Node",
@@ -45,10 +54,7 @@ class NodeSpec:
             },
             "spec": {"taints": taints},
             "status": {
-                "addresses": [
-                    {"type": "InternalIP", "address": internal_ip},
-                    {"type": "Hostname", "address": self.name},
-                ],
+                "addresses": addresses,
                 "capacity": resources,
                 "allocatable": resources,
                 "nodeInfo": {

@@ -4,6 +4,10 @@
 from the binaries that `build.sh` caches, then adds fake nodes (played by KWOK), a default
 `standard` StorageClass and a pool of PVs for the real PV controller to bind.
 
+KWOK also answers the kubelet's exec endpoint: the fake nodes' kubelet address is KWOK's
+server, and `kubectl exec` runs the sim's exec interpreter over the real objects (see
+exec_jail.py, exec_play.py and container_shell.py; `exec_problem` says why not, where not).
+
 Everything lives in one work directory: certificates, kubeconfigs, etcd's data, and one log
 file per component. Only the Python standard library is used, so `scripts/controlplane` can
 run it without the project's dependencies; `api_client()` imports the `kubernetes` client
@@ -20,6 +24,7 @@ import os
 import secrets
 import shutil
 import ssl
+import sys
 import tempfile
 import time
 import urllib.error
@@ -36,6 +41,7 @@ from tests.controlplane.binaries import (
     ensure_binaries,
     missing_binaries,
 )
+from tests.controlplane.exec_jail import jail_argv, jail_env, probe, write_commands
 from tests.controlplane.nodes import DEFAULT_NODES, FAKE_NODE_ANNOTATION, NodeSpec
 from tests.controlplane.pki import kubeconfig_text, write_pki
 from tests.controlplane.process import (
@@ -46,6 +52,7 @@ from tests.controlplane.process import (
     port_is_listening,
     proc_start_time,
 )
+from tests.controlplane.rest import API_FILE
 
 __all__ = [
     "DEFAULT_NODES",
@@ -61,6 +68,9 @@ __all__ = [
 ]
 
 KWOK_STAGES = Path(__file__).resolve().parent / "kwok-stages.yaml"
+EXEC_CRD = Path(__file__).resolve().parent / "kwok-exec-crd.json"
+EXEC_CRD_NAME = "execs.kwok.x-k8s.io"
+REPO = Path(__file__).resolve().parents[2]
 STATE_FILE = "state.json"
 WORKDIR_PREFIX = "k8slab-cp-"
 PV_POOL_LABEL = "k8slab.dev/pool"
@@ -92,6 +102,7 @@ class ControlPlane:
         version      gitVersion reported by /version, e.g. "v1.37.1"
         workdir      the directory holding certs, kubeconfigs, etcd data and logs/
         nodes        the NodeSpecs of the fake nodes
+        exec_problem why `kubectl exec` is not played on this machine; "" when it is
     """
 
     def __init__(
@@ -136,6 +147,7 @@ class ControlPlane:
         self.startup_seconds = 0.0
         self.timings: dict[str, float] = {}  # seconds each readiness wait took
         self._ssl: ssl.SSLContext | None = None
+        self.exec_problem = ""
 
     # -- paths and public attributes
 
@@ -158,6 +170,15 @@ class ControlPlane:
     @property
     def server(self) -> str:
         return f"https://127.0.0.1:{self.ports['apiserver']}"
+
+    @property
+    def exec_home(self) -> Path:
+        """Where exec is played from: API access, the container shell's commands and files."""
+        return self.workdir / "exec"
+
+    @property
+    def exec_served(self) -> bool:
+        return not self.exec_problem
 
     @property
     def admin_token(self) -> str:
@@ -187,8 +208,18 @@ class ControlPlane:
             self._start_component("apiserver")
             self._wait("kube-apiserver /readyz", self._apiserver_ready, "apiserver")
             self.version = self.get("/version")["gitVersion"]
-            for name in ("controller-manager", "scheduler", "kwok"):
+            if self.exec_served:  # KWOK watches Execs from its start: the CRD must be there
+                self._create(
+                    "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+                    json.loads(EXEC_CRD.read_text()),
+                )
+            for name in ("controller-manager", "scheduler"):
                 self._start_component(name)
+            if self.exec_served:
+                self._wait("the Exec CRD established", self._exec_crd_established, "apiserver")
+            for name in ("kwok", "exec-play"):
+                if name in self.components:
+                    self._start_component(name)
             self._bootstrap_objects()
             self._wait(
                 "kube-controller-manager /healthz",
@@ -214,7 +245,7 @@ class ControlPlane:
 
     def stop(self) -> None:
         """Stop every process (SIGTERM, then SIGKILL), and remove the workdir if it is ours."""
-        for name in ("kwok", "scheduler", "controller-manager", "apiserver", "etcd"):
+        for name in ("exec-play", "kwok", "scheduler", "controller-manager", "apiserver", "etcd"):
             comp = self.components.get(name)
             if comp is not None:
                 comp.stop()
@@ -379,6 +410,7 @@ class ControlPlane:
             "server": self.server if "apiserver" in self.ports else None,
             "kubeconfig": str(self.kubeconfig),
             "nodes": [n.name for n in self.nodes],
+            "exec_problem": self.exec_problem,
             "components": {name: c.to_state() for name, c in self.components.items()},
         }
         if not self.workdir.exists():
@@ -404,6 +436,7 @@ class ControlPlane:
         cp.tokens = dict(state["tokens"])
         cp.groups = {k: list(v) for k, v in state["groups"].items()}
         cp.version = state.get("version", "")
+        cp.exec_problem = state.get("exec_problem", "the plane was started before exec was played")
         cp.components = {name: Component.from_state(c) for name, c in state["components"].items()}
         return cp
 
@@ -440,7 +473,20 @@ class ControlPlane:
         (self.workdir / "kwok-home").mkdir(
             exist_ok=True
         )  # KWOK also reads ~/.kwok/kwok.yaml: isolate it
+        self._prepare_exec()
         self._define_components()
+
+    def _prepare_exec(self) -> None:
+        """The container shell's commands and API access; find out if KWOK can be jailed."""
+        home = self.exec_home
+        home.mkdir(exist_ok=True)
+        api = {"server": self.server, "token": self.admin_token, "ca_file": str(self.ca_file)}
+        (home / API_FILE).write_text(json.dumps(api))
+        (home / API_FILE).chmod(0o600)
+        write_commands(home)
+        self.exec_problem = probe(home)
+        if self.exec_problem:
+            print(f"control plane: exec is not played: {self.exec_problem}", file=sys.stderr)
 
     def _define_components(self) -> None:
         b, w, p, pki = self.bin_dir, self.workdir, self.ports, self.pki
@@ -529,9 +575,27 @@ class ControlPlane:
                 "--node-lease-duration-seconds=40",
             ],
         }
+        envs = {name: env for name in argvs}
+        envs["kwok"] = dict(env, HOME=str(w / "kwok-home"))
+        if self.exec_served:
+            # The API server dials each node's kubelet at its InternalDNS address (127.0.0.1,
+            # see _bootstrap_objects) on the port of the node's daemonEndpoints, which
+            # kwok-stages.yaml's node-ready stage fills from --node-port: KWOK's server, which
+            # answers TLS (a self-signed certificate the API server does not verify: no
+            # --kubelet-certificate-authority) with the kubelet's /exec endpoints.
+            argvs["apiserver"].append("--kubelet-preferred-address-types=InternalDNS,InternalIP")
+            argvs["kwok"] += [f"--node-port={p['kwok']}", "--enable-crds=Exec"]
+            argvs["kwok"] = jail_argv(self.exec_home, argvs["kwok"])
+            envs["kwok"] = jail_env({"HOME": str(w / "kwok-home")})
+            argvs["exec-play"] = [
+                os.path.realpath(sys.executable),
+                "-m",
+                "tests.controlplane.exec_play",
+                str(self.exec_home),
+            ]
+            envs["exec-play"] = dict(env, PYTHONPATH=str(REPO))
         for name, argv in argvs.items():
-            comp_env = dict(env, HOME=str(w / "kwok-home")) if name == "kwok" else env
-            self.components[name] = Component(name, argv, self.log_path(name), env=comp_env)
+            self.components[name] = Component(name, argv, self.log_path(name), env=envs[name])
 
     def _start_component(self, name: str) -> None:
         self.components[name].start()
@@ -593,6 +657,11 @@ class ControlPlane:
         except urllib.error.HTTPError:
             return False
 
+    def _exec_crd_established(self) -> bool:
+        crd = self.get(f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{EXEC_CRD_NAME}")
+        conditions = crd.get("status", {}).get("conditions") or []
+        return any(c["type"] == "Established" and c["status"] == "True" for c in conditions)
+
     def _default_sa_exists(self) -> bool:
         try:
             self.get("/api/v1/namespaces/default/serviceaccounts/default")
@@ -640,7 +709,10 @@ class ControlPlane:
     def _bootstrap_objects(self) -> None:
         for i, spec in enumerate(self.nodes):
             # Each node its own InternalIP, as on a real cluster: 10.0.0.10, 10.0.0.11, ...
-            self._create("/api/v1/nodes", spec.manifest(self.version, f"10.0.0.{10 + i}"))
+            kubelet = "127.0.0.1" if self.exec_served else ""  # KWOK's server, for exec
+            self._create(
+                "/api/v1/nodes", spec.manifest(self.version, f"10.0.0.{10 + i}", kubelet)
+            )
         self._create(
             "/apis/storage.k8s.io/v1/storageclasses",
             {
