@@ -1,13 +1,15 @@
 """The lessons' reference solutions on the real control plane, through the kube backend.
 
-KWOK plays the nodes, so containers never run. What that rules out, and why:
+KWOK plays the nodes and the containers. `kubectl exec` works: the API server reaches KWOK
+as the nodes' kubelet, and KWOK runs each command in the container shell, the sim's exec
+interpreter over the real objects (tests/controlplane/README.md, "How exec is played"), so
+Day 10's nslookups and its write / delete the pod / read back steps run for real. What is
+still ruled out, and why:
 
-- exec (Day 10's nslookup and the data-persistence steps): the API server cannot reach a
-  kubelet on a KWOK node, and there is no container to run a command in;
 - `add-node`: only the sim can add nodes;
 - a container's own logic (resilient-job's coin flip): KWOK completes a pod after a delay
   and with an exit code taken from the pod's annotations, which the tests derive from the
-  lesson's sim hints (below), but it cannot fail a container "the first two times";
+  lesson's sim hints (tests/cluster/kube/kwok_played.py);
 - CronJob schedules: a real cluster has no virtual clock, and Day 11's schedules are every
   5 minutes, hourly and daily at 02:00, so those steps take real hours.
 
@@ -35,8 +37,9 @@ from tests.cluster.kube.kwok_played import KwokPlayed
 
 pytestmark = pytest.mark.controlplane
 
-KUBELET = "the API server could not reach the kubelet"
 SIM_ONLY = "works only on the embedded sim"
+RACE = ("is terminating, so nothing can run in it", "was not found in namespace",
+        "is Pending, not Running, so exec cannot reach it")
 
 
 @pytest.fixture
@@ -77,37 +80,51 @@ def failing_items(report: Report) -> dict[str, str]:
     return {item.id: item.detail for item in report.items if not item.passed}
 
 
-def test_day10_reference_solution_passes_everything_but_exec(solver: Any) -> None:
+def test_day10_reference_solution_passes_everything(solver: Any, controlplane_exec: Any) -> None:
     lesson = load_lesson("day10")
     runner, grader = solver(lesson)
     failed = solve(runner, lesson)
-    assert set(failed) == {"statefulset-dns", "statefulset-persistence", "distributed-db",
-                           "scenario-node-addition", "scenario-data-persistence",
-                           "scenario-scale-down"}, failed
-    for step, why in failed.items():
-        assert (KUBELET in why) or (step == "scenario-node-addition" and SIM_ONLY in why), why
     report = grader.grade(runner.state, runner.answers)
-    assert failing_items(report) == {
-        "data-persistence": "no data has been written into a pod of nginx-sts through exec yet"}
-    assert report.passed == len(report.items) - 1
+    assert failing_items(report) == {}
+    assert report.passed == len(report.items) == 13
+    race = failed.pop("scenario-data-persistence", "")
+    assert list(failed) == ["scenario-node-addition"], failed
+    assert SIM_ONLY in failed["scenario-node-addition"]
+    if race:
+        known_race(race)
 
 
-def test_check_day10_kube_solve_skips_what_the_cluster_cannot_do(controlplane: Any,
-                                                                 lab_namespace: str) -> None:
-    """`check --kube --solve` on KWOK: exec and add-node are skipped (no kubelet, no node
-    provisioning), everything else is solved and graded; only the exec-proven item fails."""
+def test_check_day10_kube_solve_passes_all_13_items(controlplane_exec: Any,
+                                                    lab_namespace: str) -> None:
+    """`check --kube --solve` on KWOK: only add-node is skipped (a real cluster's nodes
+    come from its own tooling); every item passes, the exec-proven ones included."""
     out, err = io.StringIO(), io.StringIO()
     with redirect_stdout(out), redirect_stderr(err):
         code = cli.main(["check", "day10", "--kube", "--solve", "--json",
-                         "--kubeconfig", str(controlplane.kubeconfig),
+                         "--kubeconfig", str(controlplane_exec.kubeconfig),
                          "--namespace", lab_namespace])
     data = json.loads(out.getvalue())
-    assert data["solution"]["failed"] == []
+    assert {item["id"]: item["detail"] for item in data["items"] if not item["passed"]} == {}, (
+        data["solution"])
+    assert len(data["items"]) == 13
     skipped = data["solution"]["skipped"]
-    assert skipped[0]["action"].startswith("exec web-0: nslookup web-1.web")
-    assert all(KUBELET in s["message"] or SIM_ONLY in s["message"] for s in skipped), skipped
-    failing = [item["id"] for item in data["items"] if not item["passed"]]
-    assert failing == ["data-persistence"]
-    assert code == 1
-    assert "warning: skipped `exec web-0" in err.getvalue()
+    assert [s["action"] for s in skipped] == ["add-node"], skipped
+    assert SIM_ONLY in skipped[0]["message"]
+    assert "warning: skipped `add-node`" in err.getvalue()
     assert "Traceback" not in err.getvalue()
+    failed = data["solution"]["failed"]
+    if failed:
+        assert [f["action"] for f in failed] == ["exec distributed-db-0: cat /data/file.txt"]
+        known_race(failed[0]["message"])
+    assert code == 0
+
+
+def known_race(message: str) -> None:
+    """Day 10's scenario-data-persistence solution deletes distributed-db-0, then waits for
+    `statefulset-ready`, which holds at once: the watch has not yet shown the deletion, so
+    the state still has the old pod Ready. The exec that follows then meets the old pod
+    terminating or gone, or its successor not yet Running. On the sim the deletion is in the
+    state as soon as the action returns. Until the runner's delete-pod waits for the watch
+    to show the deletion, the test xfails on exactly this failure, and on nothing else."""
+    assert any(race in message for race in RACE), message
+    pytest.xfail(f"the runner's delete-pod races the watch: {message}")
