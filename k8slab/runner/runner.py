@@ -248,8 +248,27 @@ class ActionRunner:
                 raise NotFound(f"No running pod matches {selector} in namespace "
                                f"{self.namespace}.", "apply the workload first")
             name = o.name(pods[0])
+        with self.lock:
+            uid = o.uid(self.state.get("Pod", name) or {})
         self.cluster.delete("Pod", name)
+        self._until_deletion_seen(name, uid)
         return Done(f'pod "{name}" deleted', objects=(f"Pod/{name}",))
+
+    def _until_deletion_seen(self, name: str, uid: str, timeout: float = 10.0) -> None:
+        """Wait until the state shows the pod terminating, gone or replaced. A real cluster's
+        watch shows the deletion a moment after the API answered (the sim's at once); until
+        then a following wait would still see the old pod Ready."""
+        deadline = self.cluster.now() + timeout
+        while True:
+            with self.lock:
+                self.sync()
+                pod = self.state.get("Pod", name)
+            if pod is None or o.uid(pod) != uid or o.dig(pod, "metadata.deletionTimestamp"):
+                return
+            now = self.cluster.now()
+            if now >= deadline:
+                return
+            self.cluster.pump(min(deadline, now + 0.5))
 
     def _patch(self, p: dict[str, Any]) -> Done:
         kind = kind_of(p["kind"]).kind

@@ -88,9 +88,16 @@ def _attached(directory: Path) -> ControlPlane:
 
 @pytest.fixture(scope="session")
 def controlplane_exec(controlplane: ControlPlane) -> ControlPlane:
-    """The session's plane, when KWOK serves `kubectl exec` on it (see exec_play.py)."""
+    """The session's plane, when KWOK serves `kubectl exec` on it (see exec_play.py).
+
+    A plane that cannot play exec fails the tests that need it, rather than skipping them
+    unseen; K8SLAB_CONTROLPLANE_NO_EXEC=1 turns that into a skip, deliberately.
+    """
     if not controlplane.exec_served:
-        pytest.skip(f"the control plane does not play kubectl exec: {controlplane.exec_problem}")
+        why = f"the control plane does not play kubectl exec: {controlplane.exec_problem}"
+        if os.environ.get("K8SLAB_CONTROLPLANE_NO_EXEC") == "1":
+            pytest.skip(why)
+        pytest.fail(f"{why} (set K8SLAB_CONTROLPLANE_NO_EXEC=1 to skip these tests instead)")
     return controlplane
 
 
