@@ -244,8 +244,8 @@ def _consequences(d: Diagnosis, missing_ns: bool) -> None:
                            "and node-selection exercises have less to show")
         if any(n.fake for n in d.nodes):
             d.problems.append("the nodes are simulated by KWOK, so containers never really run: "
-                              "exec and logs fail, and data written into a volume cannot be "
-                              "read back")
+                              "exec and logs work only where KWOK is set up to play them "
+                              "(k8slab's test control plane plays exec, not logs)")
     if d.storage_classes is not None and d.default_class is None:
         d.problems.append("there is no default StorageClass: the claims of StatefulSet "
                           "volumeClaimTemplates stay Pending, so the storage steps cannot "
