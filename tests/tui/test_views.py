@@ -188,7 +188,7 @@ def test_a_fast_cron_cronjob_shows_the_lessons_schedule_too() -> None:
                        annotations={"k8slab.io/lesson-schedule": "0 2 * * *"}))
     [row] = cronjob_rows(state, TB, 610.0)
     assert row.schedule == "* * * * *"
-    assert row.words == "every minute (--fast-cron; the lesson's: daily at 02:00)"
+    assert row.words == "every minute; lesson: 0 2 * * *"
 
 
 @pytest.mark.parametrize("seconds, text", [(5, "0:05"), (65, "1:05"), (3725, "1:02:05"),

@@ -67,7 +67,7 @@ def cronjob_row(state: ClusterState, cj: dict[str, Any], tb: Timebase, now: floa
     words = schedule.describe(sched, tz or None)
     lesson_schedule = o.annotations(cj).get(LESSON_SCHEDULE)
     if lesson_schedule:  # applied with --fast-cron on a real cluster
-        words += f" (--fast-cron; the lesson's: {schedule.describe(lesson_schedule, tz or None)})"
+        words += f"; lesson: {lesson_schedule}"
     return CronJobRow(
         name=name, schedule=sched, words=words, time_zone=tz,
         suspended=suspended, policy=str(spec.get("concurrencyPolicy") or "Allow"),
