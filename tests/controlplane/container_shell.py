@@ -33,7 +33,7 @@ from k8slab.cluster.kinds import kind_of
 from k8slab.cluster.protocol import ExecResult
 from k8slab.cluster.sim import exec as sim_exec
 from k8slab.cluster.sim.filestore import FileStore
-from k8slab.cluster.sim.kubelet import Kubelet
+from k8slab.cluster.sim.kubelet import container_env
 from k8slab.cluster.sim.store import Obj
 from tests.controlplane.rest import API_FILE, ApiError, Rest, api_path
 
@@ -175,20 +175,12 @@ class ShellCore:
         return self.kubelet
 
 
-class _EnvOnly:
-    """What Kubelet.env_of reads of its kubelet: the store, and no runtime state (the real
-    pod's status has the IPs the sim would take from its runtime)."""
-
-    def __init__(self, core: ShellCore) -> None:
-        self.core = core
-        self._pods: dict[str, Any] = {}
-
-
 def environment(core: ShellCore, pod: Obj, container: str) -> dict[str, str]:
-    """The container's environment exactly as the sim's kubelet builds it."""
+    """The container's environment exactly as the sim's kubelet builds it (the real pod's
+    status has the IPs the sim would take from its runtime)."""
     spec: dict[str, Any] = next(
         (c for c in pod["spec"]["containers"] if c["name"] == container), {})
-    return Kubelet.env_of(cast(Kubelet, _EnvOnly(core)), pod, spec)
+    return container_env(core.store, pod, spec)
 
 
 # ---- one command ------------------------------------------------------------------------------

@@ -545,54 +545,9 @@ class Kubelet(Controller):
     # -- environment ------------------------------------------------------------------------
     def env_of(self, pod: Obj, container: dict[str, Any]) -> dict[str, str]:
         """The container's environment as the kubelet builds it (fieldRefs resolved)."""
-        md, spec = pod["metadata"], pod["spec"]
-        status = pod.get("status") or {}
-        rt = self._pods.get(md["uid"])
-        env: dict[str, str] = {
-            "HOSTNAME": spec.get("hostname") or md["name"],
-            "KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443",
-            "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-            "HOME": "/root",
-        }
-        ns = md["namespace"]
-        store = self.core.store
-        for src in container.get("envFrom") or ():
-            if "configMapRef" in src:
-                cm = store.get("ConfigMap", ns, src["configMapRef"].get("name", "")) or {}
-                env.update({src.get("prefix", "") + k: str(v)
-                            for k, v in (cm.get("data") or {}).items()})
-        for e in container.get("env") or ():
-            name = e.get("name", "")
-            if "value" in e:
-                env[name] = str(e["value"])
-                continue
-            ref = e.get("valueFrom") or {}
-            if "fieldRef" in ref:
-                path = ref["fieldRef"].get("fieldPath", "")
-                env[name] = {
-                    "metadata.name": md["name"], "metadata.namespace": ns,
-                    "metadata.uid": md.get("uid", ""), "spec.nodeName": spec.get("nodeName", ""),
-                    "spec.serviceAccountName": spec.get("serviceAccountName", ""),
-                    "status.hostIP": status.get("hostIP") or (rt.host_ip if rt else ""),
-                    "status.podIP": status.get("podIP") or (rt.ip if rt else ""),
-                }.get(path, "")
-                if path.startswith("metadata.labels['"):
-                    env[name] = (md.get("labels") or {}).get(path[17:-2], "")
-                elif path.startswith("metadata.annotations['"):  # JOB_COMPLETION_INDEX
-                    env[name] = (md.get("annotations") or {}).get(path[22:-2], "")
-            elif "configMapKeyRef" in ref:
-                r = ref["configMapKeyRef"]
-                cm = store.get("ConfigMap", ns, r.get("name", "")) or {}
-                env[name] = str((cm.get("data") or {}).get(r.get("key", ""), ""))
-            elif "secretKeyRef" in ref:
-                r = ref["secretKeyRef"]
-                sec = store.get("Secret", ns, r.get("name", "")) or {}
-                raw = (sec.get("data") or {}).get(r.get("key", ""), "")
-                try:
-                    env[name] = base64.b64decode(raw).decode()
-                except Exception:
-                    env[name] = ""
-        return env
+        rt = self._pods.get(pod["metadata"]["uid"])
+        return container_env(self.core.store, pod, container,
+                             host_ip=rt.host_ip if rt else "", pod_ip=rt.ip if rt else "")
 
     def _env_problem(self, pod: Obj, container: dict[str, Any]) -> str:
         ns = pod["metadata"]["namespace"]
@@ -702,3 +657,56 @@ def _qualified_image(image: str) -> str:
         name += ":latest"
     return name
 
+
+def container_env(store: Any, pod: Obj, container: dict[str, Any], *, host_ip: str = "",
+                  pod_ip: str = "") -> dict[str, str]:
+    """A container's environment as the kubelet builds it: HOSTNAME and the usual variables,
+    envFrom ConfigMaps, and env with fieldRefs, ConfigMap and Secret keys resolved from
+    `store` (anything with `get(kind, namespace, name)`). `host_ip` and `pod_ip` stand in
+    for status fields the pod does not have yet."""
+    md, spec = pod["metadata"], pod["spec"]
+    status = pod.get("status") or {}
+    env: dict[str, str] = {
+        "HOSTNAME": spec.get("hostname") or md["name"],
+        "KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443",
+        "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "HOME": "/root",
+    }
+    ns = md["namespace"]
+    for src in container.get("envFrom") or ():
+        if "configMapRef" in src:
+            cm = store.get("ConfigMap", ns, src["configMapRef"].get("name", "")) or {}
+            env.update({src.get("prefix", "") + k: str(v)
+                        for k, v in (cm.get("data") or {}).items()})
+    for e in container.get("env") or ():
+        name = e.get("name", "")
+        if "value" in e:
+            env[name] = str(e["value"])
+            continue
+        ref = e.get("valueFrom") or {}
+        if "fieldRef" in ref:
+            path = ref["fieldRef"].get("fieldPath", "")
+            env[name] = {
+                "metadata.name": md["name"], "metadata.namespace": ns,
+                "metadata.uid": md.get("uid", ""), "spec.nodeName": spec.get("nodeName", ""),
+                "spec.serviceAccountName": spec.get("serviceAccountName", ""),
+                "status.hostIP": status.get("hostIP") or host_ip,
+                "status.podIP": status.get("podIP") or pod_ip,
+            }.get(path, "")
+            if path.startswith("metadata.labels['"):
+                env[name] = (md.get("labels") or {}).get(path[17:-2], "")
+            elif path.startswith("metadata.annotations['"):  # JOB_COMPLETION_INDEX
+                env[name] = (md.get("annotations") or {}).get(path[22:-2], "")
+        elif "configMapKeyRef" in ref:
+            r = ref["configMapKeyRef"]
+            cm = store.get("ConfigMap", ns, r.get("name", "")) or {}
+            env[name] = str((cm.get("data") or {}).get(r.get("key", ""), ""))
+        elif "secretKeyRef" in ref:
+            r = ref["secretKeyRef"]
+            sec = store.get("Secret", ns, r.get("name", "")) or {}
+            raw = (sec.get("data") or {}).get(r.get("key", ""), "")
+            try:
+                env[name] = base64.b64decode(raw).decode()
+            except Exception:
+                env[name] = ""
+    return env
