@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from rich.text import Text
 from textual.pilot import Pilot
+from textual.widgets import Button, Static
 
 from k8slab.tui.app import LabApp, create_app
 from k8slab.tui.widgets.keyed_table import KeyedTable
@@ -51,6 +55,32 @@ def until(app: LabApp, condition: Callable[[], bool], *, within: float = 300.0,
         if each is not None:
             each()
     return clock.now - start
+
+
+async def until_real(app: LabApp, condition: Callable[[], object], *,
+                     what: str = "the condition", timeout: float = 90.0) -> None:
+    """On a real cluster: wait for `condition`, woken by each frame that folded a change in
+    (or every 2 s); fail the test after `timeout` wall seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
+        app.lab.cluster_changed.clear()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(app.lab.cluster_changed.wait(), min(remaining, 2.0))
+
+
+def shown(app: LabApp, selector: str) -> str:
+    """The text of a Static on the lab screen, or "" while it is hidden."""
+    widget = app.lab.query_one(selector, Static)
+    return str(widget.render()) if widget.display else ""
+
+
+def buttons(app: LabApp) -> dict[str, bool]:
+    """Each action button's label -> enabled."""
+    return {str(b.label): not b.disabled for b in app.lab.query("#actions Button")
+            if isinstance(b, Button)}
 
 
 def table_rows(table: KeyedTable) -> dict[str, list[str]]:

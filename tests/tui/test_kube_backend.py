@@ -5,32 +5,17 @@ real watch stream. Waits block on the screen's own "the cluster changed" event, 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import secrets
-import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from k8slab.cli import main
-from k8slab.tui.app import LabApp, create_app
+from k8slab.tui.app import create_app
 from k8slab.tui.widgets.timeline import OrdinalTimeline
-from tests.tui.helpers import settle, table_rows
+from tests.tui.helpers import settle, table_rows, until_real
 
 pytestmark = pytest.mark.controlplane
-
-
-async def until(app: LabApp, condition: Callable[[], bool], timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise AssertionError(f"not true after {timeout:g}s")
-        app.lab.cluster_changed.clear()
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(app.lab.cluster_changed.wait(), min(remaining, 5.0))
 
 
 async def test_statefulset_step_on_a_real_control_plane(
@@ -50,8 +35,8 @@ async def test_statefulset_step_on_a_real_control_plane(
             await settle(pilot)
             assert any("created" in n.message for n in app.lab.notices), app.lab.notices
             timeline = app.lab.query_one(OrdinalTimeline)
-            await until(app, lambda: table_rows(timeline).get("sts:web", ["", ""])[1]
-                        == "3/3 ready")
+            await until_real(app, lambda: table_rows(timeline).get("sts:web", ["", ""])[1]
+                             == "3/3 ready", what="web 3/3 ready", timeout=120.0)
             rows = table_rows(timeline)
             assert [rows[f"web/{n}"][0].strip() for n in range(3)] == ["web-0", "web-1",
                                                                           "web-2"]

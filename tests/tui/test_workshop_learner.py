@@ -6,23 +6,20 @@ namespace, and a quiz answer reaches the instructor through the `k8slab-progress
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
-from textual.widgets import Button, RadioButton, Static
+from textual.widgets import RadioButton
 
 from k8slab.cli import main
 from k8slab.errors import NotFound
-from k8slab.tui.app import LabApp, create_app
+from k8slab.tui.app import create_app
 from k8slab.tui.views.workshop import DEMO, REWRITTEN
 from k8slab.tui.widgets.checklist import Checklist
 from k8slab.tui.widgets.quiz import QuizQuestion
 from tests.controlplane.plane import ControlPlane
-from tests.tui.helpers import settle
+from tests.tui.helpers import buttons, settle, shown, until_real
 from tests.workshop.lessons import mini_lesson
 from tests.workshop.provisioned import Provisioned, provisioned
 
@@ -35,29 +32,6 @@ def workshop(controlplane: ControlPlane,
     with provisioned(controlplane, tmp_path_factory.mktemp("kubeconfigs"),
                      ["ana", "carla"]) as ws:
         yield ws
-
-
-async def until(app: LabApp, what: str, condition: Callable[[], object],
-                timeout: float = 90.0) -> None:
-    """Wait for `condition`, woken by each frame that folded a change in (or every 2s)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
-        app.lab.cluster_changed.clear()
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(app.lab.cluster_changed.wait(), min(remaining, 2.0))
-
-
-def shown(app: LabApp, selector: str) -> str:
-    widget = app.lab.query_one(selector, Static)
-    return str(widget.render()) if widget.display else ""
-
-
-def buttons(app: LabApp) -> dict[str, bool]:
-    return {str(b.label): not b.disabled for b in app.lab.query("#actions Button")
-            if isinstance(b, Button)}
 
 
 async def test_a_learner_runs_day10_with_their_kubeconfig(
@@ -111,8 +85,8 @@ async def test_a_learner_runs_day10_with_their_kubeconfig(
             await settle(pilot)
             assert await pilot.click(button)
             await settle(pilot)
-        await until(app, "the quiz item to pass",
-                    lambda: item_id in session.progress.passed)
+        await until_real(app, lambda: item_id in session.progress.passed,
+                         what="the quiz item to pass")
         assert session.sync is not None and session.sync.flush(timeout=30)
         assert session.remote_problem is None
         record = workshop.record("ana", "day10")
@@ -150,6 +124,6 @@ async def test_a_kube_system_manifest_is_rewritten_into_the_learners_namespace(
         assert workshop.admin.get("DaemonSet", "agent", own)["metadata"]["namespace"] == own
         with pytest.raises(NotFound):
             workshop.admin.get("DaemonSet", "agent", "kube-system")
-        await until(app, "the agent DaemonSet in the lab's mirror",
-                    lambda: app.session.state.get("DaemonSet", "agent") is not None)
+        await until_real(app, lambda: app.session.state.get("DaemonSet", "agent") is not None,
+                         what="the agent DaemonSet in the lab's mirror")
 

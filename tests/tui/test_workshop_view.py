@@ -25,7 +25,7 @@ from k8slab.tui.widgets.navigator import LessonNavigator
 from k8slab.workshop.adapt import StepView
 from k8slab.workshop.learner import LearnerWorkshop
 from k8slab.workshop.progress_store import Membership, ProgressMirror
-from tests.tui.helpers import settle, until
+from tests.tui.helpers import buttons, settle, shown, until
 from tests.workshop.lessons import mini_lesson
 
 # -- the badge, as words and colours ---------------------------------------------------------
@@ -68,17 +68,6 @@ def workshop_app(lesson: Lesson, mirror_cluster: Any = None) -> LabApp:
     session = LabSession(lesson, cluster, store=None, workshop=workshop, mirror=mirror,
                          render=lambda text: render_text(text, namespace=cluster.namespace))
     return LabApp(session, realtime=False)
-
-
-def shown(app: LabApp, selector: str) -> str:
-    widget = app.lab.query_one(selector, Static)
-    return str(widget.render()) if widget.display else ""
-
-
-def buttons(app: LabApp) -> dict[str, bool]:
-    """Each action button's label -> enabled."""
-    return {str(b.label): not b.disabled for b in app.lab.query("#actions Button")
-            if isinstance(b, Button)}
 
 
 def worker_labels(app: LabApp) -> dict[str, str]:
