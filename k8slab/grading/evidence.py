@@ -113,20 +113,12 @@ def revision(pod: Mapping[str, Any]) -> str:
 
 
 def events_for(ctx: GradingContext, kind: str, name: str, namespace: str) -> list[Obj]:
-    """Events about one object, oldest first."""
+    """Events about one object, by when each was last seen, oldest first."""
     out = [ev for ev in ctx.list("Event", namespace)
            if o.dig(ev, "involvedObject.kind") == kind
            and o.dig(ev, "involvedObject.name") == name]
 
-    def when(ev: Obj) -> float:
-        for path in ("lastTimestamp", "eventTime", "series.lastObservedTime",
-                     "metadata.creationTimestamp"):
-            t = parse_time(o.dig(ev, path))
-            if t is not None:
-                return t
-        return 0.0
-
-    return sorted(out, key=when)
+    return sorted(out, key=event_time)
 
 
 def last_warning(ctx: GradingContext, kind: str, name: str, namespace: str) -> str:
