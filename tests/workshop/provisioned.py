@@ -11,6 +11,7 @@ from pathlib import Path
 
 from k8slab.cli import main
 from k8slab.lessons import load_lesson
+from k8slab.lessons.model import Lesson
 from k8slab.workshop.admin import AdminClient
 from k8slab.workshop.kubeconfig import parse_duration
 from k8slab.workshop.progress_store import ProgressRecord, parse_record
@@ -24,6 +25,7 @@ class Provisioned:
 
     cp: ControlPlane
     name: str
+    lesson: Lesson
     admin: AdminClient
     out: Path
 
@@ -32,6 +34,10 @@ class Provisioned:
 
     def kubeconfig(self, learner: str) -> str:
         return str(self.out / f"{learner}.kubeconfig")
+
+    def client(self, learner: str) -> AdminClient:
+        """REST access with the learner's own kubeconfig (not an admin, despite the class)."""
+        return AdminClient(kubeconfig=self.kubeconfig(learner))
 
     def record(self, learner: str, lesson_id: str) -> ProgressRecord | None:
         """The learner's progress record, read with the instructor's credentials."""
@@ -44,9 +50,10 @@ def provisioned(cp: ControlPlane, out: Path, learners: list[str],
                 lesson_id: str = "day10") -> Iterator[Provisioned]:
     name = f"wl{secrets.token_hex(2)}"
     admin = AdminClient(kubeconfig=str(cp.kubeconfig))
-    create_workshop(admin, load_lesson(lesson_id), name, learners, out, parse_duration("1h"))
+    lesson = load_lesson(lesson_id)
+    create_workshop(admin, lesson, name, learners, out, parse_duration("1h"))
     try:
-        yield Provisioned(cp, name, admin, out)
+        yield Provisioned(cp, name, lesson, admin, out)
     finally:
         main(["workshop", "delete", "--name", name, "--kubeconfig", str(cp.kubeconfig)])
         admin.close()

@@ -8,7 +8,6 @@ import secrets
 import stat
 import urllib.error
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,7 +21,6 @@ from k8slab.cluster.kube.transport import collection_path, object_path, release
 from k8slab.cluster.protocol import EventStream
 from k8slab.errors import Forbidden, K8slabError
 from k8slab.lessons import load_lesson
-from k8slab.lessons.model import Lesson
 from k8slab.progress import Progress
 from k8slab.workshop.admin import AdminClient
 from k8slab.workshop.kubeconfig import parse_duration
@@ -31,6 +29,7 @@ from k8slab.workshop.plan import workshop_plan
 from k8slab.workshop.progress_store import save_progress
 from k8slab.workshop.provision import create_workshop, resolve_workshop
 from tests.controlplane.plane import ControlPlane
+from tests.workshop.provisioned import Provisioned, provisioned
 
 pytestmark = pytest.mark.controlplane
 
@@ -38,36 +37,12 @@ T = TypeVar("T")
 TIMEOUT = 90.0
 
 
-@dataclass
-class Live:
-    """A workshop on the control plane with learners ana and ben."""
-
-    cp: ControlPlane
-    name: str
-    lesson: Lesson
-    admin: AdminClient
-    out: Path
-
-    def ns(self, learner: str) -> str:
-        return f"{self.name}-{learner}"
-
-    def kubeconfig(self, learner: str) -> str:
-        return str(self.out / f"{learner}.kubeconfig")
-
-    def client(self, learner: str) -> AdminClient:
-        """REST access with the learner's own kubeconfig (not an admin, despite the class)."""
-        return AdminClient(kubeconfig=self.kubeconfig(learner))
-
-
 @pytest.fixture(scope="module")
-def live(controlplane: ControlPlane, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    name = f"ws{secrets.token_hex(2)}"
-    admin = AdminClient(kubeconfig=str(controlplane.kubeconfig))
-    lesson = load_lesson("day10")
-    out = tmp_path_factory.mktemp("kubeconfigs")
-    create_workshop(admin, lesson, name, ["ana", "ben"], out, parse_duration("1h"))
-    yield Live(controlplane, name, lesson, admin, out)
-    main(["workshop", "delete", "--name", name, "--kubeconfig", str(controlplane.kubeconfig)])
+def live(controlplane: ControlPlane, tmp_path_factory: pytest.TempPathFactory
+         ) -> Iterator[Provisioned]:
+    """A Day 10 workshop on the control plane with learners ana and ben."""
+    with provisioned(controlplane, tmp_path_factory.mktemp("kubeconfigs"), ["ana", "ben"]) as ws:
+        yield ws
 
 
 def wait_until(what: str, probe: Callable[[], T | None], stream: EventStream,
@@ -94,7 +69,7 @@ def forbidden(fn: Callable[[], Any]) -> Forbidden:
 
 # -- what create made ---------------------------------------------------------------------
 
-def test_kubeconfigs_are_private_and_scoped(live: Live) -> None:
+def test_kubeconfigs_are_private_and_scoped(live: Provisioned) -> None:
     path = Path(live.kubeconfig("ana"))
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     ana = live.client("ana")
@@ -104,7 +79,7 @@ def test_kubeconfigs_are_private_and_scoped(live: Live) -> None:
     assert pods == []
 
 
-def test_learner_namespace_enforces_baseline_pod_security(live: Live) -> None:
+def test_learner_namespace_enforces_baseline_pod_security(live: Provisioned) -> None:
     # Even an admin cannot start a privileged pod there: the namespace refuses it.
     pod = {"apiVersion": "v1", "kind": "Pod",
            "metadata": {"name": "root", "namespace": live.ns("ana")},
@@ -119,7 +94,7 @@ def test_learner_namespace_enforces_baseline_pod_security(live: Live) -> None:
 
 # -- isolation ----------------------------------------------------------------------------
 
-def test_learner_a_is_refused_in_learner_b_namespace(live: Live) -> None:
+def test_learner_a_is_refused_in_learner_b_namespace(live: Provisioned) -> None:
     ana, own, other = live.client("ana"), live.ns("ana"), live.ns("ben")
     cm = KINDS["ConfigMap"]
 
@@ -154,7 +129,7 @@ def test_learner_a_is_refused_in_learner_b_namespace(live: Live) -> None:
             err.message
 
 
-def test_learner_cannot_change_nodes_or_grant_rights(live: Live) -> None:
+def test_learner_cannot_change_nodes_or_grant_rights(live: Provisioned) -> None:
     ana, own = live.client("ana"), live.ns("ana")
     nodes, _ = ana.list("Node")  # reading nodes is allowed: DaemonSet coverage
     assert {n["metadata"]["name"] for n in nodes} >= {"worker-1", "worker-2"}
@@ -178,7 +153,7 @@ def test_learner_cannot_change_nodes_or_grant_rights(live: Live) -> None:
 # -- progress the instructor can trust ----------------------------------------------------
 
 def test_learner_completes_a_step_and_the_instructor_sees_it(
-        live: Live, capsys: pytest.CaptureFixture[str]) -> None:
+        live: Provisioned, capsys: pytest.CaptureFixture[str]) -> None:
     own = live.ns("ana")
     workshop = resolve_workshop(live.admin, live.name)
     monitor = WorkshopMonitor(live.admin, workshop, live.lesson)
@@ -223,7 +198,7 @@ def test_learner_completes_a_step_and_the_instructor_sees_it(
         monitor.stop()
 
 
-def test_a_node_label_from_the_instructor_reaches_a_learner_daemonset(live: Live) -> None:
+def test_a_node_label_from_the_instructor_reaches_a_learner_daemonset(live: Provisioned) -> None:
     # A "demo" step that still counts: the instructor labels a shared node, the learner's own
     # DaemonSet follows, and the dashboard, which watched it happen, verifies the item.
     own = live.ns("ben")
@@ -273,7 +248,7 @@ def test_a_node_label_from_the_instructor_reaches_a_learner_daemonset(live: Live
 
 # -- idempotency and clean-up ---------------------------------------------------------------
 
-def _identities(admin: AdminClient, live: Live) -> dict[str, tuple[str, str]]:
+def _identities(admin: AdminClient, live: Provisioned) -> dict[str, tuple[str, str]]:
     out = {}
     for plan in workshop_plan(live.name, ["ana", "ben"], live.lesson):
         for obj in plan.objects:
@@ -285,7 +260,7 @@ def _identities(admin: AdminClient, live: Live) -> dict[str, tuple[str, str]]:
     return out
 
 
-def test_create_twice_yields_the_same_objects(live: Live,
+def test_create_twice_yields_the_same_objects(live: Provisioned,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     before = _identities(live.admin, live)
     old_token = Path(live.kubeconfig("ben")).read_text()
@@ -301,7 +276,7 @@ def test_create_twice_yields_the_same_objects(live: Live,
     assert live.client("ben").list("Pod", live.ns("ben"))[0] == []
 
 
-def test_create_repairs_what_was_changed(live: Live) -> None:
+def test_create_repairs_what_was_changed(live: Provisioned) -> None:
     role = live.admin.get("Role", "learner", live.ns("ben"))
     live.admin.delete("LimitRange", "learner", live.ns("ben"))
     results = create_workshop(live.admin, live.lesson, live.name, ["ben"], live.out,
@@ -312,7 +287,7 @@ def test_create_repairs_what_was_changed(live: Live) -> None:
         role["metadata"]["uid"]
 
 
-def test_create_never_takes_over_a_namespace(live: Live) -> None:
+def test_create_never_takes_over_a_namespace(live: Provisioned) -> None:
     live.cp.request("POST", "/api/v1/namespaces", {
         "apiVersion": "v1", "kind": "Namespace", "metadata": {"name": live.ns("carla")}})
     with pytest.raises(K8slabError, match="not part of workshop"):
