@@ -16,7 +16,7 @@ from k8slab.errors import ClusterError, K8slabError, Unsupported
 from k8slab.grading.catalog import CHECKS
 from k8slab.grading.checks import evaluate
 from k8slab.grading.context import CheckResult, GradingContext
-from k8slab.runner.cronjob import next_run, scheduled_times, utc
+from k8slab.runner.cronjob import next_run, past_scheduled_times, utc
 from k8slab.runner.outcome import ActionFailed
 
 if TYPE_CHECKING:
@@ -136,9 +136,8 @@ def _past_scheduled_times(runner: ActionRunner, name: str, count: int) -> str:
     """Let `count` of the CronJob's scheduled times pass (it may be suspended meanwhile)."""
     cluster = runner.cluster
     start = cluster.now()
-    times = scheduled_times(cluster.get("CronJob", name), utc(start + cluster.unix_epoch), count)
-    # A moment past the last, so that the controller's sync at that time has happened.
-    target = times[-1].timestamp() - cluster.unix_epoch + 1.0
+    target = past_scheduled_times(cluster.get("CronJob", name), start, cluster.unix_epoch,
+                                  count)
     wait = target - start
     which = f"{count} of CronJob {name}'s scheduled times"
     if not _virtual(runner) and wait > MAX_REAL_WAIT:

@@ -83,6 +83,18 @@ def scheduled_times(cronjob: Mapping[str, Any], after: datetime, count: int
     return times
 
 
+def past_scheduled_times(cronjob: Mapping[str, Any], now: float, unix_epoch: float,
+                         count: int) -> float:
+    """Cluster time a moment past the `count`-th scheduled time after cluster time `now`
+    (`unix_epoch`: the cluster's), so that the controller's sync at that time has happened.
+
+    Raises:
+        ScheduleError: the schedule or its time zone is invalid.
+    """
+    times = scheduled_times(cronjob, utc(now + unix_epoch), count)
+    return times[-1].timestamp() - unix_epoch + 1.0
+
+
 def utc(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, tz=timezone.utc)
 

@@ -12,13 +12,10 @@ from typing import Any
 
 from k8slab.actions import Action
 from k8slab.cluster.cron import ScheduleError
-from k8slab.runner.clock import FAST_CRON_HINT
-from k8slab.runner.cronjob import next_run, scheduled_times
+from k8slab.runner.clock import FAST_CRON_HINT, MAX_REAL_WAIT
+from k8slab.runner.cronjob import next_run, past_scheduled_times
 from k8slab.state.mirror import ClusterState
 from k8slab.tui.views.timebase import Timebase, short
-
-#: The longest countdown the lab starts (the runner's limit for a real cluster, too).
-MAX_REAL_WAIT = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +40,9 @@ def countdown(action: Action, state: ClusterState, tb: Timebase, now: float
         if cj is None:
             return None, f"there is no CronJob {owner}", "apply it first"
         try:
-            times = scheduled_times(cj, tb.wall(now), count)
+            target = past_scheduled_times(cj, now, tb.unix_offset, count)
         except ScheduleError as exc:
             return None, exc.message, exc.hint or ""
-        target = times[-1].timestamp() - tb.unix_offset + 1.0
         what = f"{count} of {owner}'s scheduled times"
     elif p.get("to-next-cron"):
         name = p.get("cronjob")

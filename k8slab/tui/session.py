@@ -82,7 +82,7 @@ class LabSession:
         self.render: Callable[[str], str] = render or (lambda text: text)
         self.state = ClusterState(self.namespace)
         self.log = PodLog(self.state.history)
-        self.timebase = Timebase.for_backend(self.backend, cluster.now())
+        self.timebase = Timebase(origin=cluster.now(), unix_offset=cluster.unix_epoch)
         self.problems: list[K8slabError] = []
         if store is not None:
             loaded = store.load(lesson.id, self.backend, self.namespace)

@@ -12,7 +12,7 @@ from k8slab.tui.views.timebase import Timebase
 
 # A real cluster's clock: Unix seconds. 2026-01-01T10:00:30Z.
 NOW = 1767261630.0
-TB = Timebase.for_backend("kube", NOW)
+TB = Timebase(NOW, 0.0)  # a real cluster: cluster time is Unix time
 
 
 def cronjob(name: str, schedule: str, suspend: bool = False) -> WatchEvent:

@@ -20,16 +20,12 @@ class Timebase:
 
     Attributes:
         origin: cluster time the lab started at; `elapsed()` counts from here.
-        unix_offset: add to cluster seconds to get Unix seconds (SIM_EPOCH on the sim, 0 on
-            a real cluster).
+        unix_offset: add to cluster seconds to get Unix seconds: the cluster's `unix_epoch`
+            (SIM_EPOCH on the sim, 0 on a real cluster).
     """
 
     origin: float = 0.0
     unix_offset: float = SIM_EPOCH
-
-    @classmethod
-    def for_backend(cls, backend: str, origin: float) -> Timebase:
-        return cls(origin=origin, unix_offset=SIM_EPOCH if backend == "sim" else 0.0)
 
     def elapsed(self, t: float | None) -> str:
         """`+m:ss` (or `+h:mm:ss`) of lab time at cluster time `t`; `—` for None."""
